@@ -1,0 +1,220 @@
+package boltstore
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/gib-taxii/gib-taxii/storage"
+	bolt "go.etcd.io/bbolt"
+)
+
+// Commit writes a batch in one transaction: every object of every write and
+// the cursor, or nothing. An object whose id and version are already in the
+// collection is a no-op and gets no new date_added. New entries get a
+// date_added that is strictly increasing and unique per collection.
+func (s *Store) Commit(ctx context.Context, b storage.Batch) (storage.CommitResult, error) {
+	var res storage.CommitResult
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		res = storage.CommitResult{}
+		for _, w := range b.Writes {
+			if err := s.writeCollection(ctx, tx, w, &res); err != nil {
+				return err
+			}
+		}
+		return putCursor(tx, b.Cursor)
+	})
+	if err != nil {
+		return storage.CommitResult{}, fmt.Errorf("commit: %w", err)
+	}
+	return res, nil
+}
+
+func putCursor(tx *bolt.Tx, c *storage.Cursor) error {
+	if c == nil {
+		return nil
+	}
+	if c.Source == "" {
+		return errors.New("cursor: empty source")
+	}
+	return tx.Bucket(bucketIngest).Put([]byte(c.Source), c.State)
+}
+
+// collectionWriter holds one collection's buckets for a write transaction
+// and the last date_added allocated in it.
+type collectionWriter struct {
+	objects, index, history *bolt.Bucket
+	last                    stamp
+	now                     func() stamp
+}
+
+func (s *Store) writeCollection(ctx context.Context, tx *bolt.Tx, w storage.Write, res *storage.CommitResult) error {
+	if w.Collection == "" {
+		return errors.New("write: empty collection id")
+	}
+	cw, err := openCollectionWriter(tx, w.Collection)
+	if err != nil {
+		return fmt.Errorf("collection %s: %w", w.Collection, err)
+	}
+	cw.now = func() stamp { return stampOf(s.now()) }
+	for i, obj := range w.Objects {
+		if i%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		added, err := cw.put(obj)
+		if err != nil {
+			return fmt.Errorf("collection %s: object %d (%s): %w", w.Collection, i, obj.ID, err)
+		}
+		if added {
+			res.Added++
+		} else {
+			res.Unchanged++
+		}
+	}
+	return nil
+}
+
+func openCollectionWriter(tx *bolt.Tx, collection string) (*collectionWriter, error) {
+	c, err := tx.Bucket(bucketCollections).CreateBucketIfNotExists([]byte(collection))
+	if err != nil {
+		return nil, err
+	}
+	cw := &collectionWriter{}
+	for _, p := range []struct {
+		b    **bolt.Bucket
+		name []byte
+	}{{&cw.objects, bucketObjects}, {&cw.index, bucketIndex}, {&cw.history, bucketHistory}} {
+		if *p.b, err = c.CreateBucketIfNotExists(p.name); err != nil {
+			return nil, err
+		}
+	}
+	// The untyped 'A' family holds every entry: its last key is the
+	// collection's latest date_added.
+	cw.index.FillPercent = 0.9
+	if k, _ := lastWithPrefix(cw.index.Cursor(), indexPrefix(kindAll, "")); k != nil {
+		cw.last = stampAt(k[len(k)-8:])
+	}
+	return cw, nil
+}
+
+// allocate returns the next date_added: now, or one microsecond after the
+// previous entry when the clock has not moved on (or went back).
+func (cw *collectionWriter) allocate() stamp {
+	t := cw.now()
+	if t <= cw.last {
+		t = cw.last + 1
+	}
+	cw.last = t
+	return t
+}
+
+// versionRef is a copy of one stored version's key and date_added.
+type versionRef struct {
+	version stamp
+	added   stamp
+}
+
+// put stores one object version and reports whether it was new.
+func (cw *collectionWriter) put(obj storage.Object) (bool, error) {
+	if obj.ID == "" || obj.Type == "" || len(obj.JSON) == 0 {
+		return false, fmt.Errorf("%w: object was not built by storage.ParseObject", storage.ErrInvalidObject)
+	}
+	version := stampOf(obj.Version)
+	key := objectKey(obj.ID, version)
+	if cw.objects.Get(key) != nil {
+		return false, nil
+	}
+	first, last, err := cw.bounds(obj.ID)
+	if err != nil {
+		return false, err
+	}
+	added := cw.allocate()
+	val, err := encodeRecord(added, obj.SpecVersion, obj.VersionText, obj.JSON)
+	if err != nil {
+		return false, err
+	}
+	if err := cw.objects.Put(key, val); err != nil {
+		return false, err
+	}
+	if err := cw.history.Put(historyKey(obj.ID, added), version.appendTo(nil)); err != nil {
+		return false, err
+	}
+	if err := cw.indexEntry(kindAll, obj.Type, nil, added, key); err != nil {
+		return false, err
+	}
+	if last == nil || version > last.version {
+		if err := cw.indexEntry(kindLast, obj.Type, last, added, key); err != nil {
+			return false, err
+		}
+	}
+	if first == nil || version < first.version {
+		if err := cw.indexEntry(kindFirst, obj.Type, first, added, key); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// indexEntry puts the untyped and typed index keys of one family, after
+// removing the ones of the version they replace (for first and last).
+func (cw *collectionWriter) indexEntry(kind byte, typ string, replaced *versionRef, added stamp, key []byte) error {
+	for _, t := range []string{"", typ} {
+		if replaced != nil {
+			if err := cw.index.Delete(indexKey(kind, t, replaced.added)); err != nil {
+				return err
+			}
+		}
+		if err := cw.index.Put(indexKey(kind, t, added), key); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// bounds returns the first and last stored versions of id, or nils.
+func (cw *collectionWriter) bounds(id string) (first, last *versionRef, err error) {
+	prefix := idPrefix(id)
+	c := cw.objects.Cursor()
+	k, v := c.Seek(prefix)
+	if k == nil || !bytes.HasPrefix(k, prefix) {
+		return nil, nil, nil
+	}
+	if first, err = refOf(k, v); err != nil {
+		return nil, nil, err
+	}
+	k, v = lastWithPrefix(c, prefix)
+	if last, err = refOf(k, v); err != nil {
+		return nil, nil, err
+	}
+	return first, last, nil
+}
+
+func refOf(k, v []byte) (*versionRef, error) {
+	r, err := decodeRecord(v)
+	if err != nil {
+		return nil, fmt.Errorf("%w under key %q", err, k)
+	}
+	return &versionRef{version: stampAt(k[len(k)-8:]), added: r.added}, nil
+}
+
+// lastWithPrefix returns the last key starting with prefix and its value,
+// or nils. The prefix must end in 0x00, so that prefix[:n-1]+0x01 sorts
+// right after every key that starts with it.
+func lastWithPrefix(c *bolt.Cursor, prefix []byte) (k, v []byte) {
+	after := append(append([]byte(nil), prefix[:len(prefix)-1]...), 1)
+	if k, _ = c.Seek(after); k == nil {
+		k, v = c.Last()
+	} else {
+		k, v = c.Prev()
+	}
+	if k == nil || !bytes.HasPrefix(k, prefix) {
+		return nil, nil
+	}
+	return k, v
+}

@@ -1,0 +1,105 @@
+package boltstore
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gib-taxii/gib-taxii/storage"
+	"github.com/stretchr/testify/require"
+	bolt "go.etcd.io/bbolt"
+)
+
+var dump = flag.Bool("dump", false, "keep the bbolt files of failed tests and print their paths")
+
+// clock is a test clock that only moves when told to.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock() *clock { return &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)} }
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// MustOpen opens a store in a temporary directory and, at cleanup, checks
+// the file's consistency before closing it.
+func MustOpen(tb testing.TB, opts Options) *Store {
+	tb.Helper()
+	dir := tb.TempDir()
+	if *dump {
+		d, err := os.MkdirTemp("", "boltstore-")
+		require.NoError(tb, err)
+		dir = d
+	}
+	opts.NoSync = true
+	s, err := Open(filepath.Join(dir, "store.db"), opts)
+	require.NoError(tb, err)
+	tb.Cleanup(func() {
+		require.NoError(tb, s.db.View(func(tx *bolt.Tx) error {
+			var first error
+			for err := range tx.Check() {
+				if first == nil {
+					first = err
+				}
+			}
+			return first
+		}))
+		require.NoError(tb, s.Close())
+		if *dump && tb.Failed() {
+			tb.Logf("store kept at %s", dir)
+		}
+	})
+	return s
+}
+
+// stix builds a parsed STIX object of the given type with a uuid derived
+// from n and the given modified time.
+func stix(tb testing.TB, typ string, n int, modified time.Time) storage.Object {
+	tb.Helper()
+	ts := modified.UTC().Format("2006-01-02T15:04:05.000Z")
+	raw := fmt.Sprintf(`{"type":%q,"spec_version":"2.1","id":"%s--%08x-0000-4000-8000-000000000000","created":"2020-01-01T00:00:00.000Z","modified":%q,"name":"n%d"}`,
+		typ, typ, n, ts, n)
+	obj, err := storage.ParseObject([]byte(raw))
+	require.NoError(tb, err)
+	return obj
+}
+
+var t0 = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func mustCommit(tb testing.TB, s *Store, collection string, objs ...storage.Object) storage.CommitResult {
+	tb.Helper()
+	res, err := s.Commit(context.Background(), storage.Batch{Writes: []storage.Write{{Collection: collection, Objects: objs}}})
+	require.NoError(tb, err)
+	return res
+}
+
+func mustRecords(tb testing.TB, s *Store, q storage.Query) storage.Page {
+	tb.Helper()
+	p, err := s.Records(context.Background(), q)
+	require.NoError(tb, err)
+	return p
+}
+
+func ids(p storage.Page) []string {
+	var out []string
+	for _, r := range p.Records {
+		out = append(out, r.ID)
+	}
+	return out
+}

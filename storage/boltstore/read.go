@@ -1,0 +1,286 @@
+package boltstore
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gib-taxii/gib-taxii/storage"
+	bolt "go.etcd.io/bbolt"
+)
+
+// Records returns the entries of a collection that match q, ascending by
+// date_added, at most q.Limit of them (capped by MaxLimit; a Limit <= 0
+// means MaxLimit). A collection with no entries yields an empty page. The
+// returned records own their memory.
+func (s *Store) Records(ctx context.Context, q storage.Query) (storage.Page, error) {
+	if err := ctx.Err(); err != nil {
+		return storage.Page{}, err
+	}
+	if q.Collection == "" {
+		return storage.Page{}, errors.New("records: empty collection id")
+	}
+	if len(q.SpecVersions) > 0 && !slices.Contains(q.SpecVersions, storage.SpecVersion) {
+		return storage.Page{}, nil // nothing else is ever stored
+	}
+	var page storage.Page
+	err := s.db.View(func(tx *bolt.Tx) error {
+		r := s.newReader(tx, q)
+		if r == nil {
+			return nil
+		}
+		var err error
+		page, err = r.run()
+		return err
+	})
+	if err != nil {
+		return storage.Page{}, fmt.Errorf("read collection %s: %w", q.Collection, err)
+	}
+	return page, nil
+}
+
+// ObjectExists reports whether any version of the object is in the collection.
+func (s *Store) ObjectExists(ctx context.Context, collection, id string) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	found := false
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if objects := collectionBucket(tx, collection, bucketObjects); objects != nil {
+			k, _ := objects.Cursor().Seek(idPrefix(id))
+			found = k != nil && bytes.HasPrefix(k, idPrefix(id))
+		}
+		return nil
+	})
+	return found, err
+}
+
+// reader runs one query inside one read transaction.
+type reader struct {
+	q       storage.Query
+	objects *bolt.Bucket
+	limit   int
+	budget  int
+	from    stamp
+	at      map[stamp]bool
+	types   map[string]bool
+	specs   map[string]bool
+	m       merger
+}
+
+// newReader returns nil when the collection has never been written.
+func (s *Store) newReader(tx *bolt.Tx, q storage.Query) *reader {
+	objects := collectionBucket(tx, q.Collection, bucketObjects)
+	if objects == nil {
+		return nil
+	}
+	r := &reader{q: q, objects: objects, limit: q.Limit, budget: s.budget,
+		from: lowerBound(q), types: setOf(q.Types), specs: setOf(q.SpecVersions)}
+	if r.limit <= 0 || r.limit > s.maxLimit {
+		r.limit = s.maxLimit
+	}
+	if len(q.Versions.At) > 0 {
+		r.at = make(map[stamp]bool, len(q.Versions.At))
+		for _, t := range q.Versions.At {
+			r.at[stampOf(t)] = true
+		}
+	}
+	if q.Versions.IsZero() {
+		r.q.Versions.Last = true
+	}
+	if len(q.IDs) > 0 {
+		r.m.streams = r.idStreams(collectionBucket(tx, q.Collection, bucketHistory))
+	} else {
+		r.m.streams = r.indexStreams(collectionBucket(tx, q.Collection, bucketIndex))
+	}
+	return r
+}
+
+// lowerBound is the first date_added a query may return: just after the
+// later of added_after and the resume position.
+func lowerBound(q storage.Query) stamp {
+	var after time.Time
+	if !q.AddedAfter.IsZero() {
+		after = q.AddedAfter
+	}
+	if !q.Resume.IsZero() && q.Resume.DateAdded.After(after) {
+		after = q.Resume.DateAdded
+	}
+	if after.IsZero() {
+		return 0
+	}
+	// added_after may carry nanoseconds: entries are whole microseconds,
+	// so "strictly after" starts at the next whole microsecond.
+	return stampOf(after.Truncate(time.Microsecond)) + 1
+}
+
+func setOf(values []string) map[string]bool {
+	if len(values) == 0 {
+		return nil
+	}
+	m := make(map[string]bool, len(values))
+	for _, v := range values {
+		m[v] = true
+	}
+	return m
+}
+
+func (r *reader) indexStreams(index *bolt.Bucket) []stream {
+	types := r.q.Types
+	if len(types) == 0 {
+		types = []string{""}
+	}
+	var streams []stream
+	for _, typ := range uniq(types) {
+		v := r.q.Versions
+		switch {
+		case v.All:
+			streams = append(streams, newIndexStream(index, kindAll, typ, r.from, true))
+			continue
+		case len(v.At) > 0:
+			streams = append(streams, newIndexStream(index, kindAll, typ, r.from, false))
+		}
+		if v.First {
+			streams = append(streams, newIndexStream(index, kindFirst, typ, r.from, true))
+		}
+		if v.Last {
+			streams = append(streams, newIndexStream(index, kindLast, typ, r.from, true))
+		}
+	}
+	return streams
+}
+
+func (r *reader) idStreams(history *bolt.Bucket) []stream {
+	var streams []stream
+	for _, id := range uniq(r.q.IDs) {
+		typ, _, _ := strings.Cut(id, "--")
+		if r.types != nil && !r.types[typ] {
+			continue
+		}
+		if r.q.Versions.All {
+			streams = append(streams, newHistoryStream(history, id, r.from))
+			continue
+		}
+		if entries := r.idEntries(id); len(entries) > 0 {
+			streams = append(streams, &sliceStream{entries: entries})
+		}
+	}
+	return streams
+}
+
+// idEntries looks up the selected versions of one object directly.
+func (r *reader) idEntries(id string) []entry {
+	var entries []entry
+	add := func(k, v []byte, ok func(record) bool) {
+		if k == nil {
+			return
+		}
+		rec, err := decodeRecord(v)
+		if err == nil && rec.added >= r.from && (ok == nil || ok(rec)) {
+			entries = append(entries, entry{added: rec.added, key: k, exact: true})
+		}
+	}
+	prefix := idPrefix(id)
+	c := r.objects.Cursor()
+	if r.q.Versions.First {
+		if k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) {
+			add(k, v, nil)
+		}
+	}
+	if r.q.Versions.Last {
+		k, v := lastWithPrefix(c, prefix)
+		add(k, v, nil)
+	}
+	for at := range r.at {
+		k := objectKey(id, at)
+		add(k, r.objects.Get(k), nil)
+	}
+	if len(r.at) > 0 { // an unversioned object's version is its date_added
+		k := objectKey(id, stampOf(time.Time{}))
+		add(k, r.objects.Get(k), func(rec record) bool { return r.at[rec.added] })
+	}
+	slices.SortFunc(entries, func(a, b entry) int { return cmp.Compare(a.added, b.added) })
+	return slices.CompactFunc(entries, func(a, b entry) bool { return a.added == b.added })
+}
+
+func uniq(values []string) []string {
+	out := slices.Clone(values)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// run pulls merged entries until the page holds limit matches and one more
+// match proves there are more, the streams end, or the scan budget is spent.
+func (r *reader) run() (storage.Page, error) {
+	var page storage.Page
+	var pos stamp
+	for scanned := 0; ; scanned++ {
+		if scanned == r.budget {
+			if _, more := r.m.peek(); more {
+				page.More, page.Next = true, storage.Position{DateAdded: pos.time()}
+			}
+			return page, nil
+		}
+		e, ok := r.m.next()
+		if !ok {
+			return page, nil
+		}
+		rec, match, err := r.resolve(e)
+		if err != nil {
+			return storage.Page{}, err
+		}
+		if match {
+			if len(page.Records) == r.limit {
+				page.More, page.Next = true, storage.Position{DateAdded: pos.time()}
+				return page, nil
+			}
+			page.Records = append(page.Records, rec)
+		}
+		pos = e.added
+	}
+}
+
+// resolve reads the entry's record and applies the filters its stream did
+// not already apply.
+func (r *reader) resolve(e entry) (storage.Record, bool, error) {
+	v := r.objects.Get(e.key)
+	if v == nil {
+		return storage.Record{}, false, fmt.Errorf("index entry %s points to missing object %q", e.added.time(), e.key)
+	}
+	rec, err := decodeRecord(v)
+	if err != nil {
+		return storage.Record{}, false, fmt.Errorf("object %q: %w", e.key, err)
+	}
+	if r.specs != nil && !r.specs[string(rec.specVersion)] {
+		return storage.Record{}, false, nil
+	}
+	version := stampAt(e.key[len(e.key)-8:])
+	if !e.exact && !r.at[effectiveVersion(version, rec)] {
+		return storage.Record{}, false, nil
+	}
+	out := storage.Record{
+		ID:          string(e.key[:len(e.key)-9]),
+		DateAdded:   rec.added.time(),
+		Version:     version.time(),
+		VersionText: string(rec.versionText),
+		SpecVersion: string(rec.specVersion),
+	}
+	if !r.q.WithoutObjects {
+		out.JSON = bytes.Clone(rec.json)
+	}
+	return out, true, nil
+}
+
+// effectiveVersion is what match[version] compares: the stored version, or
+// for unversioned objects their date_added (TAXII's "server-consistent value").
+func effectiveVersion(version stamp, rec record) stamp {
+	if len(rec.versionText) == 0 {
+		return rec.added
+	}
+	return version
+}

@@ -1,0 +1,178 @@
+package boltstore
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/gib-taxii/gib-taxii/storage"
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// SchemaVersion is the layout version this code reads and writes.
+const SchemaVersion = 1
+
+var (
+	bucketMeta        = []byte("meta")
+	bucketIngest      = []byte("ingest")
+	bucketCollections = []byte("collections")
+	bucketObjects     = []byte("objects")
+	bucketIndex       = []byte("index")
+	bucketHistory     = []byte("history")
+
+	keySchema    = []byte("schema")
+	keyPagingKey = []byte("paging_key")
+)
+
+// Options tune a Store. The zero value is usable.
+type Options struct {
+	// LockTimeout is how long Open waits for another process to release
+	// the file. Default 1s.
+	LockTimeout time.Duration
+	// Now is the clock date_added is taken from. Default time.Now.
+	Now func() time.Time
+	// MaxLimit caps Query.Limit. Default 1000.
+	MaxLimit int
+	// ScanBudget caps the entries one query examines, so a filter that
+	// matches little cannot turn a page into a full scan; the page then
+	// ends early with More set. Default 100000.
+	ScanBudget int
+	// NoSync skips fsync on commit: for tests and benchmarks only.
+	NoSync bool
+}
+
+// Store is a bbolt-backed store. All methods are safe for concurrent use;
+// writes are serialised by bbolt.
+type Store struct {
+	db        *bolt.DB
+	now       func() time.Time
+	maxLimit  int
+	budget    int
+	pagingKey []byte
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Open opens or creates the store file at path. It fails with an error
+// wrapping storage.ErrLocked when another process holds the file, and with
+// storage.ErrSchemaTooNew when the file was written by a newer gib-taxii.
+func Open(path string, opts Options) (*Store, error) {
+	opts = opts.withDefaults()
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout, NoSync: opts.NoSync})
+	if errors.Is(err, berrors.ErrTimeout) {
+		return nil, fmt.Errorf("open store %s: %w (waited %s)", path, storage.ErrLocked, opts.LockTimeout)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	s := &Store{db: db, now: opts.Now, maxLimit: opts.MaxLimit, budget: opts.ScanBudget}
+	if err := db.Update(s.initialize); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	return s, nil
+}
+
+func (o Options) withDefaults() Options {
+	if o.LockTimeout <= 0 {
+		o.LockTimeout = time.Second
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.MaxLimit <= 0 {
+		o.MaxLimit = 1000
+	}
+	if o.ScanBudget <= 0 {
+		o.ScanBudget = 100000
+	}
+	return o
+}
+
+// initialize creates the top-level buckets, checks the schema version and
+// creates the paging key on first use.
+func (s *Store) initialize(tx *bolt.Tx) error {
+	for _, name := range [][]byte{bucketMeta, bucketIngest, bucketCollections} {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return fmt.Errorf("create bucket %s: %w", name, err)
+		}
+	}
+	meta := tx.Bucket(bucketMeta)
+	if err := checkSchema(meta); err != nil {
+		return err
+	}
+	key := meta.Get(keyPagingKey)
+	if key == nil {
+		key = make([]byte, 32)
+		if _, err := rand.Read(key); err != nil {
+			return fmt.Errorf("generate paging key: %w", err)
+		}
+		if err := meta.Put(keyPagingKey, key); err != nil {
+			return fmt.Errorf("store paging key: %w", err)
+		}
+	}
+	s.pagingKey = append([]byte(nil), key...)
+	return nil
+}
+
+func checkSchema(meta *bolt.Bucket) error {
+	raw := meta.Get(keySchema)
+	if raw == nil {
+		return meta.Put(keySchema, []byte(strconv.Itoa(SchemaVersion)))
+	}
+	v, err := strconv.Atoi(string(raw))
+	if err != nil {
+		return fmt.Errorf("schema version %q: %w", raw, err)
+	}
+	if v > SchemaVersion {
+		return fmt.Errorf("%w: file has schema %d, this gib-taxii reads up to %d; upgrade gib-taxii",
+			storage.ErrSchemaTooNew, v, SchemaVersion)
+	}
+	// Migrations from older schemas go here, inside this transaction.
+	return nil
+}
+
+// Close closes the file. It is idempotent.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() { s.closeErr = s.db.Close() })
+	return s.closeErr
+}
+
+// PagingKey returns the secret the TAXII server signs next tokens with. It
+// is created once per store file, so tokens survive restarts.
+func (s *Store) PagingKey() []byte { return append([]byte(nil), s.pagingKey...) }
+
+// MaxLimit returns the largest page the store returns.
+func (s *Store) MaxLimit() int { return s.maxLimit }
+
+// Cursor returns the state last committed for an ingest source, or an error
+// wrapping storage.ErrNotFound.
+func (s *Store) Cursor(ctx context.Context, source string) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var state []byte
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketIngest).Get([]byte(source))
+		if v == nil {
+			return fmt.Errorf("cursor %q: %w", source, storage.ErrNotFound)
+		}
+		state = append([]byte(nil), v...)
+		return nil
+	})
+	return state, err
+}
+
+// collectionBucket returns the sub-bucket name of a collection's bucket, or nil.
+func collectionBucket(tx *bolt.Tx, collection string, name []byte) *bolt.Bucket {
+	c := tx.Bucket(bucketCollections).Bucket([]byte(collection))
+	if c == nil {
+		return nil
+	}
+	return c.Bucket(name)
+}

@@ -1,0 +1,143 @@
+package storage
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// SpecVersion is the only STIX spec_version gib-taxii stores. ParseObject
+// refuses anything else, so a query for another spec_version matches nothing.
+const SpecVersion = "2.1"
+
+// Object is one version of a STIX 2.1 object: its exact JSON bytes plus the
+// index fields parsed out of them. Build one with ParseObject.
+type Object struct {
+	ID          string
+	Type        string
+	SpecVersion string
+	// Version is the object's modified timestamp, else its created
+	// timestamp, else zero for unversioned objects (most SCOs).
+	Version time.Time
+	// VersionText is the modified (else created) value exactly as the
+	// object states it; empty for unversioned objects.
+	VersionText string
+	// JSON is the object, compact, as it is served.
+	JSON []byte
+}
+
+var typePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,248}[a-z0-9]$`)
+
+// uuidPattern accepts any RFC 4122 UUID in canonical lower-case form: STIX
+// SDOs use version 4, SCOs version 5.
+var uuidPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+
+// indexFields are the properties storage reads; everything else stays opaque.
+type indexFields struct {
+	Type        *string `json:"type"`
+	ID          *string `json:"id"`
+	SpecVersion *string `json:"spec_version"`
+	Created     *string `json:"created"`
+	Modified    *string `json:"modified"`
+}
+
+// ParseObject checks that raw is a STIX 2.1 object with a well-formed id,
+// type, spec_version and timestamps, and returns it with its index fields.
+// The returned Object owns a compacted copy of raw. Errors wrap
+// ErrInvalidObject and name the offending property.
+func ParseObject(raw []byte) (Object, error) {
+	trimmed := bytes.TrimSpace(raw)
+	if len(trimmed) == 0 || trimmed[0] != '{' {
+		return Object{}, fmt.Errorf("%w: not a JSON object", ErrInvalidObject)
+	}
+	var f indexFields
+	if err := json.Unmarshal(trimmed, &f); err != nil {
+		return Object{}, fmt.Errorf("%w: %v", ErrInvalidObject, err)
+	}
+	obj, err := f.object()
+	if err != nil {
+		return Object{}, fmt.Errorf("%w: %s", ErrInvalidObject, err)
+	}
+	var buf bytes.Buffer
+	buf.Grow(len(trimmed))
+	if err := json.Compact(&buf, trimmed); err != nil {
+		return Object{}, fmt.Errorf("%w: %v", ErrInvalidObject, err)
+	}
+	obj.JSON = buf.Bytes()
+	return obj, nil
+}
+
+func (f indexFields) object() (Object, error) {
+	if f.Type == nil || !typePattern.MatchString(*f.Type) {
+		return Object{}, fmt.Errorf("type: missing or not 3-250 characters of a-z, 0-9 and '-'")
+	}
+	if f.ID == nil {
+		return Object{}, fmt.Errorf("id: missing")
+	}
+	prefix, uuid, ok := strings.Cut(*f.ID, "--")
+	if !ok || prefix != *f.Type || !uuidPattern.MatchString(uuid) {
+		return Object{}, fmt.Errorf("id %q: must be %q followed by '--' and a lower-case UUID", *f.ID, *f.Type)
+	}
+	spec, err := f.specVersion()
+	if err != nil {
+		return Object{}, err
+	}
+	obj := Object{ID: *f.ID, Type: *f.Type, SpecVersion: spec}
+	if err := f.version(&obj); err != nil {
+		return Object{}, err
+	}
+	return obj, nil
+}
+
+// specVersion applies STIX 2.1's rule that SCOs may omit spec_version (it
+// then means 2.1) while SDOs, SROs and marking definitions must state it. An
+// object with created but no spec_version is most likely STIX 2.0.
+func (f indexFields) specVersion() (string, error) {
+	switch {
+	case f.SpecVersion == nil && f.Created == nil:
+		return SpecVersion, nil
+	case f.SpecVersion == nil:
+		return "", fmt.Errorf("spec_version: missing (STIX 2.0 objects are not stored)")
+	case *f.SpecVersion != SpecVersion:
+		return "", fmt.Errorf("spec_version %q: only %q is stored", *f.SpecVersion, SpecVersion)
+	}
+	return SpecVersion, nil
+}
+
+func (f indexFields) version(obj *Object) error {
+	var created time.Time
+	if f.Created != nil {
+		t, err := ParseTimestamp(*f.Created)
+		if err != nil {
+			return fmt.Errorf("created: %w", err)
+		}
+		created, obj.Version, obj.VersionText = t, t, *f.Created
+	}
+	if f.Modified != nil {
+		t, err := ParseTimestamp(*f.Modified)
+		if err != nil {
+			return fmt.Errorf("modified: %w", err)
+		}
+		if t.Before(created) {
+			return fmt.Errorf("modified %s is before created %s", *f.Modified, *f.Created)
+		}
+		obj.Version, obj.VersionText = t, *f.Modified
+	}
+	return nil
+}
+
+// ParseTimestamp parses a STIX timestamp: RFC 3339 in UTC with an upper-case
+// T and Z and any number of fractional digits.
+func ParseTimestamp(s string) (time.Time, error) {
+	if len(s) < len("2006-01-02T15:04:05Z") || s[10] != 'T' || s[len(s)-1] != 'Z' {
+		return time.Time{}, fmt.Errorf("%q is not a STIX timestamp (YYYY-MM-DDTHH:MM:SS[.s+]Z)", s)
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is not a STIX timestamp: %w", s, err)
+	}
+	return t.UTC(), nil
+}
