@@ -1,0 +1,64 @@
+package taxii
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/gib-taxii/gib-taxii/storage"
+)
+
+// Config describes what the server serves and to whom. cmd/gib-taxii builds
+// it from the operator's file and validates it; New trusts it.
+type Config struct {
+	// ExternalURL is the scheme and host clients reach the server at
+	// (behind any proxy), e.g. https://taxii.example.com. API root URLs in
+	// discovery are built from it.
+	ExternalURL string
+	Title       string
+	Description string
+	Contact     string
+	// DefaultAPIRoot is the Path of the API root discovery names as default.
+	DefaultAPIRoot string
+	APIRoots       []APIRoot
+	Users          []User
+	// DefaultLimit applies when a request has no limit; MaxLimit caps it.
+	DefaultLimit int
+	MaxLimit     int
+	// PagingKey signs next tokens; NextMaxAge is how long they stay valid.
+	PagingKey  []byte
+	NextMaxAge time.Duration
+	// Now is the clock for token ages. Default time.Now.
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// APIRoot is one TAXII API root, served at /<Path>/.
+type APIRoot struct {
+	Path             string
+	Title            string
+	Description      string
+	MaxContentLength int
+	Collections      []Collection
+}
+
+// Collection is a TAXII collection of an API root.
+type Collection struct {
+	storage.Collection
+	// AnonymousRead lets requests without credentials read the collection.
+	AnonymousRead bool
+}
+
+// User is an account for HTTP Basic authentication.
+type User struct {
+	Name string
+	// PasswordHash is a bcrypt hash.
+	PasswordHash string
+	// Permissions is keyed by collection id; absent means no access.
+	Permissions map[string]Permission
+}
+
+// Permission is what a user may do with one collection.
+type Permission struct {
+	Read  bool
+	Write bool
+}

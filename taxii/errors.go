@@ -1,0 +1,100 @@
+package taxii
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"github.com/gib-taxii/gib-taxii/storage"
+	"github.com/labstack/echo/v4"
+)
+
+// Error is a TAXII error resource (§3.6.1) together with its HTTP status.
+// Handlers return it; handleError writes it.
+type Error struct {
+	Status      int
+	Title       string
+	Description string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Title, e.Description) }
+
+func badRequest(format string, args ...any) *Error {
+	return &Error{Status: http.StatusBadRequest, Title: "Bad request", Description: fmt.Sprintf(format, args...)}
+}
+
+func notFound(description string) *Error {
+	return &Error{Status: http.StatusNotFound, Title: "Not found", Description: description}
+}
+
+var (
+	errUnauthorized = &Error{Status: http.StatusUnauthorized, Title: "Authentication required",
+		Description: "send valid HTTP Basic credentials"}
+	errForbidden = &Error{Status: http.StatusForbidden, Title: "Forbidden",
+		Description: "you may not read this collection"}
+	errNotAcceptable = &Error{Status: http.StatusNotAcceptable, Title: "Not acceptable",
+		Description: "this server speaks TAXII 2.1 only: accept " + MediaTypeTAXII}
+)
+
+// errorBody is the JSON of a TAXII error resource; http_status is a string.
+type errorBody struct {
+	Title       string `json:"title"`
+	Description string `json:"description,omitempty"`
+	HTTPStatus  string `json:"http_status"`
+}
+
+// handleError is the one place where errors become HTTP responses. Every
+// error body is a TAXII error resource with the TAXII content type; causes
+// of 5xx responses are logged, never sent.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		s.log.Error("error after response started", "error", err, "path", c.Request().URL.Path)
+		return
+	}
+	te := s.taxiiError(err, c)
+	if te.Status == http.StatusUnauthorized {
+		c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Basic realm="gib-taxii"`)
+	}
+	if te.Status == http.StatusMethodNotAllowed {
+		c.Response().Header().Set(echo.HeaderAllow, http.MethodGet)
+	}
+	body := errorBody{Title: te.Title, Description: te.Description, HTTPStatus: strconv.Itoa(te.Status)}
+	if err := writeJSON(c, te.Status, body); err != nil {
+		s.log.Error("write error response", "error", err)
+	}
+}
+
+func (s *Server) taxiiError(err error, c echo.Context) *Error {
+	var te *Error
+	var he *echo.HTTPError
+	switch {
+	case errors.As(err, &te):
+		return te
+	case errors.Is(err, storage.ErrNotFound):
+		return notFound("the requested resource does not exist")
+	case errors.As(err, &he):
+		return fromEchoError(he)
+	default:
+		s.log.Error("internal error", slog.String("error", err.Error()),
+			slog.String("method", c.Request().Method), slog.String("path", c.Request().URL.Path))
+		return &Error{Status: http.StatusInternalServerError, Title: "Internal server error",
+			Description: "the server could not complete the request; the cause has been logged"}
+	}
+}
+
+func fromEchoError(he *echo.HTTPError) *Error {
+	switch he.Code {
+	case http.StatusNotFound:
+		return notFound("no TAXII resource at this URL")
+	case http.StatusMethodNotAllowed:
+		return &Error{Status: he.Code, Title: "Method not allowed",
+			Description: "collections on this server are read-only: only GET is supported"}
+	}
+	msg := http.StatusText(he.Code)
+	if s, ok := he.Message.(string); ok {
+		msg = s
+	}
+	return &Error{Status: he.Code, Title: http.StatusText(he.Code), Description: msg}
+}

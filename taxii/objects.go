@@ -1,0 +1,192 @@
+package taxii
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strconv"
+
+	"github.com/gib-taxii/gib-taxii/storage"
+	"github.com/labstack/echo/v4"
+)
+
+// Date headers of the manifest, objects, object and versions endpoints (§3.2).
+const (
+	headerDateAddedFirst = "X-TAXII-Date-Added-First"
+	headerDateAddedLast  = "X-TAXII-Date-Added-Last"
+)
+
+// handleObjects serves GET .../collections/{id}/objects/ (§5.4).
+func (s *Server) handleObjects(c echo.Context) error {
+	coll, f, page, err := s.read(c, endpointObjects, nil)
+	if err != nil {
+		return err
+	}
+	return s.writeEnvelope(c, coll, f, page)
+}
+
+// handleObject serves GET .../objects/{object-id}/ (§5.6): an envelope, as
+// several versions may match.
+func (s *Server) handleObject(c echo.Context) error {
+	coll, f, page, err := s.read(c, endpointObject, func(f *filters) {
+		f.IDs = []string{c.Param("object")}
+	})
+	if err != nil {
+		return err
+	}
+	return s.writeEnvelope(c, coll, f, page)
+}
+
+// handleManifest serves GET .../collections/{id}/manifest/ (§5.3).
+func (s *Server) handleManifest(c echo.Context) error {
+	coll, f, page, err := s.read(c, endpointManifest, func(f *filters) { f.WithoutObjects = true })
+	if err != nil {
+		return err
+	}
+	res := manifestResource{More: page.More, Next: s.next(coll, page)}
+	for _, r := range page.Records {
+		res.Objects = append(res.Objects, manifestRecord{
+			ID: r.ID, DateAdded: formatTimestamp(r.DateAdded), Version: versionOf(r), MediaType: MediaTypeSTIX,
+		})
+	}
+	return s.writePage(c, f, page, res)
+}
+
+// handleVersions serves GET .../objects/{object-id}/versions/ (§5.8).
+func (s *Server) handleVersions(c echo.Context) error {
+	coll, f, page, err := s.read(c, endpointVersions, func(f *filters) {
+		f.IDs = []string{c.Param("object")}
+		f.Versions = storage.Versions{All: true}
+		f.WithoutObjects = true
+	})
+	if err != nil {
+		return err
+	}
+	res := versionsResource{More: page.More, Next: s.next(coll, page)}
+	for _, r := range page.Records {
+		res.Versions = append(res.Versions, versionOf(r))
+	}
+	return s.writePage(c, f, page, res)
+}
+
+// read runs the common part of the four reading endpoints: access checks,
+// filters, the object's existence where the URL names one, the query.
+func (s *Server) read(c echo.Context, ep endpoint, adjust func(*filters)) (*collection, filters, storage.Page, error) {
+	coll, err := s.readableCollection(c)
+	if err != nil {
+		return nil, filters{}, storage.Page{}, err
+	}
+	f, err := s.parseFilters(c, coll, ep)
+	if err != nil {
+		return nil, f, storage.Page{}, err
+	}
+	ctx := c.Request().Context()
+	if id := c.Param("object"); id != "" {
+		found, err := s.store.ObjectExists(ctx, coll.ID, id)
+		if err != nil {
+			return nil, f, storage.Page{}, err
+		}
+		if !found {
+			return nil, f, storage.Page{}, notFound("no object " + id + " in this collection")
+		}
+	}
+	if adjust != nil {
+		adjust(&f)
+	}
+	page, err := s.store.Records(ctx, f.Query)
+	if err != nil {
+		return nil, f, storage.Page{}, err
+	}
+	c.Set(ctxObjects, len(page.Records))
+	return coll, f, page, nil
+}
+
+// next returns a signed token whenever more results exist, on every paged
+// endpoint (trap T1, erratum E1).
+func (s *Server) next(coll *collection, page storage.Page) string {
+	if !page.More {
+		return ""
+	}
+	return s.pager.sign(coll.uuid, page.Next)
+}
+
+// versionOf is the TAXII version of a record: its modified (else created)
+// as the object states it, or for unversioned objects the date_added.
+func versionOf(r storage.Record) string {
+	if r.VersionText != "" {
+		return r.VersionText
+	}
+	return formatTimestamp(r.DateAdded)
+}
+
+type manifestRecord struct {
+	ID        string `json:"id"`
+	DateAdded string `json:"date_added"`
+	Version   string `json:"version"`
+	MediaType string `json:"media_type"`
+}
+
+type manifestResource struct {
+	More    bool             `json:"more"`
+	Next    string           `json:"next,omitempty"`
+	Objects []manifestRecord `json:"objects,omitempty"`
+}
+
+type versionsResource struct {
+	More     bool     `json:"more"`
+	Next     string   `json:"next,omitempty"`
+	Versions []string `json:"versions,omitempty"`
+}
+
+// writeEnvelope writes an envelope (§3.7) around the stored object bytes
+// without decoding them.
+func (s *Server) writeEnvelope(c echo.Context, coll *collection, f filters, page storage.Page) error {
+	size := 64
+	for _, r := range page.Records {
+		size += len(r.JSON) + 1
+	}
+	var b bytes.Buffer
+	b.Grow(size)
+	b.WriteString(`{"more":`)
+	b.WriteString(strconv.FormatBool(page.More))
+	if next := s.next(coll, page); next != "" {
+		b.WriteString(`,"next":`)
+		quoted, _ := json.Marshal(next)
+		b.Write(quoted)
+	}
+	if len(page.Records) > 0 {
+		b.WriteString(`,"objects":[`)
+		for i, r := range page.Records {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.Write(r.JSON)
+		}
+		b.WriteByte(']')
+	}
+	b.WriteByte('}')
+	setDateHeaders(c, f, page)
+	return c.Blob(http.StatusOK, MediaTypeTAXII, b.Bytes())
+}
+
+func (s *Server) writePage(c echo.Context, f filters, page storage.Page, res any) error {
+	setDateHeaders(c, f, page)
+	return writeJSON(c, http.StatusOK, res)
+}
+
+// setDateHeaders sets X-TAXII-Date-Added-First/Last from the first and last
+// records returned (item 21). An empty page echoes added_after when the
+// request had one, a valid value that does not move the client's position,
+// and otherwise omits them (erratum E2): never an invalid or invented value.
+func setDateHeaders(c echo.Context, f filters, page storage.Page) {
+	h := c.Response().Header()
+	if n := len(page.Records); n > 0 {
+		h.Set(headerDateAddedFirst, formatTimestamp(page.Records[0].DateAdded))
+		h.Set(headerDateAddedLast, formatTimestamp(page.Records[n-1].DateAdded))
+		return
+	}
+	if f.addedAfterGiven {
+		h.Set(headerDateAddedFirst, formatTimestamp(f.AddedAfter))
+		h.Set(headerDateAddedLast, formatTimestamp(f.AddedAfter))
+	}
+}
