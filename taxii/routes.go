@@ -23,15 +23,17 @@ func (s *Server) newEcho() *echo.Echo {
 
 	e.GET("/taxii2/", s.handleDiscovery)
 	for _, root := range s.roots {
-		g := e.Group("/"+root.Path, withRoot(root))
-		g.GET("/", s.handleAPIRoot)
-		g.GET("/status/:status/", s.handleStatus)
-		g.GET("/collections/", s.handleCollections)
-		g.GET("/collections/:collection/", s.handleCollection)
-		g.GET("/collections/:collection/manifest/", s.handleManifest)
-		g.GET("/collections/:collection/objects/", s.handleObjects)
-		g.GET("/collections/:collection/objects/:object/", s.handleObject)
-		g.GET("/collections/:collection/objects/:object/versions/", s.handleVersions)
+		// Route-level middleware, not a Group: a Group with middleware
+		// would answer 404 instead of 405 to other methods.
+		base, m := "/"+root.Path, withRoot(root)
+		e.GET(base+"/", s.handleAPIRoot, m)
+		e.GET(base+"/status/:status/", s.handleStatus, m)
+		e.GET(base+"/collections/", s.handleCollections, m)
+		e.GET(base+"/collections/:collection/", s.handleCollection, m)
+		e.GET(base+"/collections/:collection/manifest/", s.handleManifest, m)
+		e.GET(base+"/collections/:collection/objects/", s.handleObjects, m)
+		e.GET(base+"/collections/:collection/objects/:object/", s.handleObject, m)
+		e.GET(base+"/collections/:collection/objects/:object/versions/", s.handleVersions, m)
 	}
 	return e
 }
