@@ -50,12 +50,12 @@ func TestAcceptOtherVersionIs406(t *testing.T) {
 func TestContentTypeOnEveryResponse(t *testing.T) {
 	f := newFixture(t)
 	for path, status := range map[string]int{
-		"/taxii2/":                                 http.StatusOK,
-		"/api1/":                                   http.StatusOK,
-		api1:                                       http.StatusOK,
-		api1 + collIndicators + "/":                http.StatusOK,
-		api1 + collIndicators + "/manifest/":       http.StatusOK,
-		api1 + collIndicators + "/objects/":        http.StatusOK,
+		"/taxii2/":                           http.StatusOK,
+		"/api1/":                             http.StatusOK,
+		api1:                                 http.StatusOK,
+		api1 + collIndicators + "/":          http.StatusOK,
+		api1 + collIndicators + "/manifest/": http.StatusOK,
+		api1 + collIndicators + "/objects/":  http.StatusOK,
 		api1 + collIndicators + "/objects/?limit=": http.StatusBadRequest,
 		api1 + collWriteOnly + "/objects/":         http.StatusForbidden,
 		api1 + collSecret + "/objects/":            http.StatusNotFound,
