@@ -1,0 +1,131 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is the operator's YAML file. Every key is documented in
+// config.example.yaml and the README.
+type Config struct {
+	Storage storageConfig `yaml:"storage"`
+	TAXII   taxiiConfig   `yaml:"taxii"`
+	Users   []userConfig  `yaml:"users"`
+	Log     logConfig     `yaml:"log"`
+}
+
+type storageConfig struct {
+	Path string `yaml:"path"`
+}
+
+type taxiiConfig struct {
+	Listen           string            `yaml:"listen"`
+	ExternalURL      string            `yaml:"external_url"`
+	Title            string            `yaml:"title"`
+	Description      string            `yaml:"description"`
+	Contact          string            `yaml:"contact"`
+	DefaultAPIRoot   string            `yaml:"default_api_root"`
+	PageSize         pageSizeConfig    `yaml:"page_size"`
+	NextMaxAge       time.Duration     `yaml:"next_max_age"`
+	MaxContentLength int               `yaml:"max_content_length"`
+	APIRoots         []apiRootConfig   `yaml:"api_roots"`
+	TLS              tlsConfig         `yaml:"tls"`
+	Timeouts         httpTimeoutConfig `yaml:"timeouts"`
+}
+
+type pageSizeConfig struct {
+	Default int `yaml:"default"`
+	Max     int `yaml:"max"`
+}
+
+type apiRootConfig struct {
+	Path        string             `yaml:"path"`
+	Title       string             `yaml:"title"`
+	Description string             `yaml:"description"`
+	Collections []collectionConfig `yaml:"collections"`
+}
+
+type collectionConfig struct {
+	ID            string `yaml:"id"`
+	Alias         string `yaml:"alias"`
+	Title         string `yaml:"title"`
+	Description   string `yaml:"description"`
+	AnonymousRead bool   `yaml:"anonymous_read"`
+}
+
+type tlsConfig struct {
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
+}
+
+type httpTimeoutConfig struct {
+	ReadHeader time.Duration `yaml:"read_header"`
+	Write      time.Duration `yaml:"write"`
+	Idle       time.Duration `yaml:"idle"`
+	Shutdown   time.Duration `yaml:"shutdown"`
+}
+
+type userConfig struct {
+	Name         string `yaml:"name"`
+	PasswordHash string `yaml:"password_hash"`
+	// Permissions maps a collection id or alias, or "*" for every
+	// collection, to "read", "write" or "read-write".
+	Permissions map[string]string `yaml:"permissions"`
+}
+
+type logConfig struct {
+	Level  string `yaml:"level"`
+	Format string `yaml:"format"`
+}
+
+// defaultConfig holds the values a file may leave out.
+func defaultConfig() Config {
+	return Config{
+		Storage: storageConfig{Path: "gib-taxii.db"},
+		TAXII: taxiiConfig{
+			Listen:           "127.0.0.1:8080",
+			Title:            "gib-taxii",
+			Description:      "Group-IB Threat Intelligence as STIX 2.1 over TAXII 2.1",
+			PageSize:         pageSizeConfig{Default: 100, Max: 1000},
+			NextMaxAge:       7 * 24 * time.Hour,
+			MaxContentLength: 10 << 20,
+			Timeouts: httpTimeoutConfig{
+				ReadHeader: 10 * time.Second, Write: 5 * time.Minute, Idle: 2 * time.Minute, Shutdown: 10 * time.Second,
+			},
+		},
+		Log: logConfig{Level: "info", Format: "json"},
+	}
+}
+
+// loadConfig reads and validates a config file. Unknown keys and invalid
+// values are errors that name the key.
+func loadConfig(path string) (Config, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("read config: %w", err)
+	}
+	cfg, err := parseConfig(raw)
+	if err != nil {
+		return Config{}, fmt.Errorf("config %s: %w", path, err)
+	}
+	return cfg, nil
+}
+
+func parseConfig(raw []byte) (Config, error) {
+	cfg := defaultConfig()
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(true)
+	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
+		return Config{}, err
+	}
+	if err := cfg.validate(); err != nil {
+		return Config{}, err
+	}
+	return cfg, nil
+}

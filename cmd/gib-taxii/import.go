@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/gib-taxii/gib-taxii/storage"
+	"github.com/gib-taxii/gib-taxii/storage/boltstore"
+)
+
+// importBatch is the number of objects committed per transaction: bbolt
+// wants transactions of about a thousand keys.
+const importBatch = 1000
+
+func runImport(ctx context.Context, e env, args []string) error {
+	fs := newFlags(e, "import", "--config FILE --collection ID_OR_ALIAS FILE.json")
+	configPath := fs.String("config", "", "YAML config file (required)")
+	collection := fs.String("collection", "", "collection id or alias (required)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *configPath == "" || *collection == "" || fs.NArg() != 1 {
+		fs.Usage()
+		return errors.New("import: --config, --collection and one file are required")
+	}
+	cfg, err := loadConfig(*configPath)
+	if err != nil {
+		return err
+	}
+	coll, err := cfg.TAXII.resolveCollection(*collection)
+	if err != nil {
+		return fmt.Errorf("import: --collection: %w", err)
+	}
+	f, err := os.Open(fs.Arg(0))
+	if err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	defer f.Close()
+	store, err := boltstore.Open(cfg.Storage.Path, boltstore.Options{})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	sum, err := importObjects(ctx, store, coll.ID, f, e.stderr)
+	fmt.Fprintf(e.stdout, "collection %s (%s): %d added, %d already present, %d skipped as invalid\n",
+		coll.ID, coll.Title, sum.Added, sum.Unchanged, sum.skipped)
+	if err != nil {
+		return fmt.Errorf("import %s: %w", fs.Arg(0), err)
+	}
+	return nil
+}
+
+type importSummary struct {
+	storage.CommitResult
+	skipped int
+}
+
+// committer is what import needs of the store.
+type committer interface {
+	Commit(ctx context.Context, b storage.Batch) (storage.CommitResult, error)
+}
+
+// importObjects stores the valid objects of a bundle or envelope in
+// batches, reporting each invalid one on report and skipping it.
+func importObjects(ctx context.Context, store committer, collection string, r io.Reader, report io.Writer) (importSummary, error) {
+	var sum importSummary
+	var batch []storage.Object
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		res, err := store.Commit(ctx, storage.Batch{Writes: []storage.Write{{Collection: collection, Objects: batch}}})
+		sum.Added += res.Added
+		sum.Unchanged += res.Unchanged
+		batch = batch[:0]
+		return err
+	}
+	err := storage.DecodeObjects(r, func(i int, raw json.RawMessage) error {
+		obj, err := storage.ParseObject(raw)
+		if err != nil {
+			sum.skipped++
+			fmt.Fprintf(report, "objects[%d]: skipped: %v\n", i, err)
+			return nil
+		}
+		batch = append(batch, obj)
+		if len(batch) == importBatch {
+			return flush()
+		}
+		return nil
+	})
+	if err != nil {
+		return sum, err
+	}
+	return sum, flush()
+}

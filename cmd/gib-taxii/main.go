@@ -1,0 +1,109 @@
+// Command gib-taxii serves Group-IB Threat Intelligence as STIX 2.1 over
+// TAXII 2.1. Run "gib-taxii help" for its subcommands.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"sort"
+	"syscall"
+)
+
+// env is what a subcommand may touch of the process, injected for tests.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+type command struct {
+	summary string
+	run     func(ctx context.Context, e env, args []string) error
+}
+
+func commands() map[string]command {
+	return map[string]command{
+		"serve":         {"serve the TAXII 2.1 API from a config file", runServe},
+		"demo":          {"serve sample STIX content on 127.0.0.1:8080 with nothing to configure", runDemo},
+		"import":        {"load a STIX 2.1 bundle or TAXII envelope into a collection", runImport},
+		"hash-password": {"read a password on stdin and print its bcrypt hash for the config", runHashPassword},
+		"version":       {"print the version", runVersion},
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	e := env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
+	if err := run(ctx, e, os.Args[1:]); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "gib-taxii:", err)
+		}
+		os.Exit(2)
+	}
+}
+
+func run(ctx context.Context, e env, args []string) error {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		if len(args) > 1 {
+			if c, ok := commands()[args[1]]; ok {
+				return c.run(ctx, e, []string{"-h"})
+			}
+		}
+		usage(e.stdout)
+		return nil
+	}
+	c, ok := commands()[args[0]]
+	if !ok {
+		usage(e.stderr)
+		return fmt.Errorf("unknown command %q", args[0])
+	}
+	return c.run(ctx, e, args[1:])
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: gib-taxii <command> [flags]\n\nCommands:")
+	cmds := commands()
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-14s %s\n", n, cmds[n].summary)
+	}
+	fmt.Fprintln(w, "\nRun \"gib-taxii help <command>\" for a command's flags.")
+}
+
+// newFlags returns a flag set that prints its usage to e.stderr.
+func newFlags(e env, name, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(e.stderr, "Usage: gib-taxii %s %s\n", name, synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+func runVersion(_ context.Context, e env, args []string) error {
+	if err := newFlags(e, "version", "").Parse(args); err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, "gib-taxii", version())
+	return nil
+}
+
+// version is the module version stamped by the Go toolchain, or "dev".
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
