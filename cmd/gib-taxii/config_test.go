@@ -1,0 +1,147 @@
+package main
+
+import (
+	"os"
+	"testing"
+	"time"
+
+	"github.com/gib-taxii/gib-taxii/taxii"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/bcrypt"
+)
+
+func TestExampleConfigIsValid(t *testing.T) {
+	cfg, err := loadConfig("../../config.example.yaml")
+	require.NoError(t, err)
+	assert.Equal(t, "https://taxii.example.com", cfg.TAXII.ExternalURL)
+	assert.Equal(t, 168*time.Hour, cfg.TAXII.NextMaxAge)
+	require.Len(t, cfg.TAXII.APIRoots, 1)
+	assert.Len(t, cfg.TAXII.APIRoots[0].Collections, 3)
+
+	tc := cfg.taxiiConfig([]byte("k"), nil)
+	perms := tc.Users[0].Permissions
+	assert.Equal(t, map[string]bool{"3a1f6c2e-9b4d-4e7a-8c5f-1d2e3f4a5b6c": true}, readable(perms), "sentinel reads the indicators alias")
+	assert.Len(t, readable(tc.Users[1].Permissions), 3, "opencti reads every collection through *")
+	assert.NoError(t, bcrypt.CompareHashAndPassword([]byte(tc.Users[0].PasswordHash), []byte("change-me")))
+}
+
+func readable(perms map[string]taxii.Permission) map[string]bool {
+	out := map[string]bool{}
+	for id, p := range perms {
+		if p.Read {
+			out[id] = true
+		}
+	}
+	return out
+}
+
+const minimal = `
+storage: {path: x.db}
+taxii:
+  api_roots:
+    - path: gib
+      title: GIB
+      collections:
+        - {id: 3a1f6c2e-9b4d-4e7a-8c5f-1d2e3f4a5b6c, title: Indicators, alias: indicators}
+`
+
+func TestMinimalConfigGetsDefaults(t *testing.T) {
+	cfg, err := parseConfig([]byte(minimal))
+	require.NoError(t, err)
+	assert.Equal(t, "http://127.0.0.1:8080", cfg.TAXII.ExternalURL)
+	assert.Equal(t, 100, cfg.TAXII.PageSize.Default)
+	assert.Equal(t, 1000, cfg.TAXII.PageSize.Max)
+}
+
+// Unknown keys and values of the wrong YAML type fail with the line.
+func TestConfigYAMLErrorsNameTheLine(t *testing.T) {
+	cases := map[string]struct{ yaml, want string }{
+		"unknown key":        {"storage: {path: x.db, colour: blue}", "line 1: field colour not found"},
+		"unknown nested key": {"taxii:\n  api_roots:\n    - {path: gib, title: G, colections: []}", "line 3: field colections not found"},
+		"not a duration":     {"taxii:\n  next_max_age: soon", "line 2: cannot unmarshal !!str `soon` into time.Duration"},
+		"not a number":       {"taxii: {page_size: {max: lots}}", "line 1: cannot unmarshal"},
+	}
+	for name, tc := range cases {
+		_, err := parseConfig([]byte(tc.yaml))
+		require.Error(t, err, name)
+		assert.Contains(t, err.Error(), tc.want, name)
+	}
+}
+
+// Invalid values fail with a message naming the key.
+func TestConfigValueErrorsNameTheKey(t *testing.T) {
+	cases := map[string]struct {
+		edit func(*Config)
+		want string
+	}{
+		"bad listen":          {func(c *Config) { c.TAXII.Listen = "nowhere" }, "taxii.listen"},
+		"bad external url":    {func(c *Config) { c.TAXII.ExternalURL = "ftp://x" }, "taxii.external_url"},
+		"external url query":  {func(c *Config) { c.TAXII.ExternalURL = "https://x/?a=b" }, "taxii.external_url"},
+		"page size":           {func(c *Config) { c.TAXII.PageSize.Default = 0 }, "taxii.page_size.default"},
+		"max below default":   {func(c *Config) { c.TAXII.PageSize.Max = 10 }, "taxii.page_size.max"},
+		"next max age":        {func(c *Config) { c.TAXII.NextMaxAge = 0 }, "taxii.next_max_age"},
+		"content length":      {func(c *Config) { c.TAXII.MaxContentLength = 0 }, "taxii.max_content_length"},
+		"no api roots":        {func(c *Config) { c.TAXII.APIRoots = nil }, "taxii.api_roots: at least one"},
+		"root path slash":     {func(c *Config) { c.TAXII.APIRoots[0].Path = "/gib/" }, "taxii.api_roots[0].path"},
+		"root path taxii2":    {func(c *Config) { c.TAXII.APIRoots[0].Path = "taxii2" }, "taxii.api_roots[0].path"},
+		"root title":          {func(c *Config) { c.TAXII.APIRoots[0].Title = "" }, "taxii.api_roots[0].title"},
+		"collection not uuid": {func(c *Config) { c.TAXII.APIRoots[0].Collections[0].ID = "indicators" }, "taxii.api_roots[0].collections[0].id"},
+		"uuid v1":             {func(c *Config) { c.TAXII.APIRoots[0].Collections[0].ID = "3a1f6c2e-9b4d-1e7a-8c5f-1d2e3f4a5b6c" }, "not a lower-case UUIDv4"},
+		"upper-case uuid":     {func(c *Config) { c.TAXII.APIRoots[0].Collections[0].ID = "3A1F6C2E-9B4D-4E7A-8C5F-1D2E3F4A5B6C" }, "collections[0].id"},
+		"dotted title":        {func(c *Config) { c.TAXII.APIRoots[0].Collections[0].Title = "Group-IB v1.2" }, "collections[0].title"},
+		"uuid alias":          {func(c *Config) { c.TAXII.APIRoots[0].Collections[0].Alias = "8e7d6c5b-4a39-4281-9f0e-d1c2b3a4f5e6" }, "collections[0].alias"},
+		"tls half":            {func(c *Config) { c.TAXII.TLS.CertFile = "a.crt" }, "taxii.tls"},
+		"log level":           {func(c *Config) { c.Log.Level = "loud" }, "log.level"},
+		"log format":          {func(c *Config) { c.Log.Format = "xml" }, "log.format"},
+		"storage path":        {func(c *Config) { c.Storage.Path = "" }, "storage.path"},
+		"default root":        {func(c *Config) { c.TAXII.DefaultAPIRoot = "nope" }, "taxii.default_api_root"},
+		"user no hash":        {func(c *Config) { c.Users = []userConfig{{Name: "a", PasswordHash: "secret"}} }, "users[0].password_hash"},
+		"user colon":          {func(c *Config) { c.Users = []userConfig{{Name: "a:b"}} }, "users[0].name"},
+		"bad permission": {func(c *Config) {
+			c.Users = []userConfig{{Name: "a", Permissions: map[string]string{"indicators": "admin"}}}
+		}, "users[0].permissions[indicators]"},
+		"unknown collection": {func(c *Config) {
+			c.Users = []userConfig{{Name: "a", Permissions: map[string]string{"reports": "read"}}}
+		}, `users[0].permissions[reports]: no collection has id or alias "reports"`},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			cfg, err := parseConfig([]byte(minimal))
+			require.NoError(t, err)
+			tc.edit(&cfg)
+			err = cfg.validate()
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+}
+
+func TestDuplicateCollectionsRefused(t *testing.T) {
+	cfg := `
+taxii:
+  api_roots:
+    - path: a
+      title: A
+      collections:
+        - {id: 3a1f6c2e-9b4d-4e7a-8c5f-1d2e3f4a5b6c, title: One, alias: x}
+        - {id: 3a1f6c2e-9b4d-4e7a-8c5f-1d2e3f4a5b6c, title: One, alias: x}
+    - path: a
+      title: B
+`
+	_, err := parseConfig([]byte(cfg))
+	require.Error(t, err)
+	for _, want := range []string{
+		"taxii.api_roots[0].collections[1].id: \"3a1f6c2e-9b4d-4e7a-8c5f-1d2e3f4a5b6c\" is used twice",
+		"taxii.api_roots[0].collections[1].title: \"One\" is used twice",
+		"taxii.api_roots[0].collections[1].alias: \"x\" is used twice",
+		"taxii.api_roots[1].path: \"a\" is used twice",
+	} {
+		assert.Contains(t, err.Error(), want)
+	}
+}
+
+func TestLoadConfigMissingFile(t *testing.T) {
+	_, err := loadConfig(t.TempDir() + "/none.yaml")
+	assert.ErrorIs(t, err, os.ErrNotExist)
+}
