@@ -1,0 +1,266 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// syncBuffer is a bytes.Buffer safe for a writer goroutine and a reader.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func testEnv(stdin string) (env, *syncBuffer, *syncBuffer) {
+	out, errb := &syncBuffer{}, &syncBuffer{}
+	return env{stdin: strings.NewReader(stdin), stdout: out, stderr: errb, getenv: func(string) string { return "" }}, out, errb
+}
+
+const testCollection = "3a1f6c2e-9b4d-4e7a-8c5f-1d2e3f4a5b6c"
+
+// writeConfig writes a config with one collection and user "analyst".
+func writeConfig(t *testing.T) (path string, cfg Config) {
+	t.Helper()
+	dir := t.TempDir()
+	hash, err := bcrypt.GenerateFromPassword([]byte("s3cret"), bcrypt.MinCost)
+	require.NoError(t, err)
+	yaml := fmt.Sprintf(`
+storage: {path: %q}
+taxii:
+  listen: 127.0.0.1:0
+  page_size: {default: 2, max: 5}
+  api_roots:
+    - path: gib
+      title: Group-IB
+      collections:
+        - {id: %s, alias: indicators, title: Indicators}
+users:
+  - name: analyst
+    password_hash: %q
+    permissions: {indicators: read}
+log: {level: warn}
+`, filepath.Join(dir, "store.db"), testCollection, hash)
+	path = filepath.Join(dir, "config.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(yaml), 0o600))
+	cfg, err = loadConfig(path)
+	require.NoError(t, err)
+	return path, cfg
+}
+
+func writeBundle(t *testing.T, objects ...string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "bundle.json")
+	body := `{"type":"bundle","id":"bundle--0c7e3a1f-5b2d-4e8a-9f6c-1d3b5a7e9c2f","objects":[` + strings.Join(objects, ",") + `]}`
+	require.NoError(t, os.WriteFile(path, []byte(body), 0o600))
+	return path
+}
+
+func indicator(n int) string {
+	return fmt.Sprintf(`{"type":"indicator","spec_version":"2.1","id":"indicator--%08x-1111-4222-8333-444444444444",
+		"created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z",
+		"pattern":"[ipv4-addr:value = '198.51.100.%d']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"}`, n, n)
+}
+
+func TestImportStoresValidAndReportsInvalid(t *testing.T) {
+	cfgPath, _ := writeConfig(t)
+	bundle := writeBundle(t,
+		indicator(1),
+		`{"type":"indicator","spec_version":"2.1","id":"indicator--bad"}`,
+		indicator(2),
+		`{"type":"indicator","id":"indicator--00000003-1111-4222-8333-444444444444","created":"2026-01-01T00:00:00.000Z"}`,
+		`"not an object"`,
+		indicator(1),
+	)
+	e, out, errb := testEnv("")
+	require.NoError(t, run(context.Background(), e, []string{"import", "--config", cfgPath, "--collection", "indicators", bundle}))
+	assert.Contains(t, out.String(), "2 added, 1 already present, 3 skipped as invalid")
+	for _, want := range []string{"objects[1]: skipped", "objects[3]: skipped: invalid STIX 2.1 object: spec_version: missing", "objects[4]: skipped"} {
+		assert.Contains(t, errb.String(), want)
+	}
+
+	// A TAXII envelope works too, and re-importing changes nothing.
+	envelope := filepath.Join(t.TempDir(), "envelope.json")
+	require.NoError(t, os.WriteFile(envelope, []byte(`{"more":false,"objects":[`+indicator(2)+`]}`), 0o600))
+	e, out, _ = testEnv("")
+	require.NoError(t, run(context.Background(), e, []string{"import", "--config", cfgPath, "--collection", testCollection, envelope}))
+	assert.Contains(t, out.String(), "0 added, 1 already present")
+}
+
+func TestImportRefusesBadInput(t *testing.T) {
+	cfgPath, _ := writeConfig(t)
+	for name, tc := range map[string]struct {
+		args []string
+		want string
+	}{
+		"unknown collection": {[]string{"--collection", "reports", writeBundle(t)}, `no collection has id or alias "reports"`},
+		"missing file":       {[]string{"--collection", "indicators", "/nonexistent.json"}, "no such file"},
+		"not a bundle":       {[]string{"--collection", "indicators", writeFile(t, `{"type":"indicator"}`)}, `top-level type is "indicator"`},
+		"not json":           {[]string{"--collection", "indicators", writeFile(t, `hello`)}, "not a STIX bundle"},
+		"no file":            {[]string{"--collection", "indicators"}, "one file are required"},
+	} {
+		e, _, _ := testEnv("")
+		err := run(context.Background(), e, append([]string{"import", "--config", cfgPath}, tc.args...))
+		require.Error(t, err, name)
+		assert.Contains(t, err.Error(), tc.want, name)
+	}
+}
+
+func writeFile(t *testing.T, body string) string {
+	path := filepath.Join(t.TempDir(), "f.json")
+	require.NoError(t, os.WriteFile(path, []byte(body), 0o600))
+	return path
+}
+
+func TestHashPassword(t *testing.T) {
+	e, out, _ := testEnv("correct horse\n")
+	require.NoError(t, run(context.Background(), e, []string{"hash-password", "--cost", "4"}))
+	hash := strings.TrimSpace(out.String())
+	assert.NoError(t, bcrypt.CompareHashAndPassword([]byte(hash), []byte("correct horse")))
+
+	e, _, _ = testEnv("")
+	assert.Error(t, run(context.Background(), e, []string{"hash-password"}))
+}
+
+// get fetches a TAXII URL with Basic auth and decodes the JSON body.
+func get(t *testing.T, url, user, password string) (int, http.Header, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	require.NoError(t, err)
+	req.SetBasicAuth(user, password)
+	req.Header.Set("Accept", "application/taxii+json;version=2.1")
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	var v map[string]any
+	require.NoError(t, json.Unmarshal(body, &v), string(body))
+	return res.StatusCode, res.Header, v
+}
+
+// TestServeEndToEnd imports a bundle, serves it on a random loopback port
+// over real HTTP, pages through it, and shuts down cleanly.
+func TestServeEndToEnd(t *testing.T) {
+	cfgPath, cfg := writeConfig(t)
+	var objs []string
+	for i := range 7 {
+		objs = append(objs, indicator(i))
+	}
+	e, _, _ := testEnv("")
+	require.NoError(t, run(context.Background(), e, []string{"import", "--config", cfgPath, "--collection", "indicators", writeBundle(t, objs...)}))
+
+	ctx, cancel := context.WithCancel(context.Background())
+	addr := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- serve(ctx, cfg, slog.New(slog.DiscardHandler), func(a *app) { addr <- a.Addr() })
+	}()
+	base := "http://" + <-addr
+
+	status, _, disc := get(t, base+"/taxii2/", "analyst", "s3cret")
+	require.Equal(t, http.StatusOK, status)
+	assert.Equal(t, []any{"http://127.0.0.1:0/gib/"}, disc["api_roots"], "external_url defaults to the listen address")
+
+	seen, next := 0, ""
+	for pages := 0; pages < 10; pages++ {
+		url := base + "/gib/collections/indicators/objects/"
+		if next != "" {
+			url += "?next=" + next
+		}
+		status, h, env := get(t, url, "analyst", "s3cret")
+		require.Equal(t, http.StatusOK, status)
+		assert.NotEmpty(t, h.Get("X-TAXII-Date-Added-Last"))
+		seen += len(env["objects"].([]any))
+		if env["more"] != true {
+			break
+		}
+		next = env["next"].(string)
+	}
+	assert.Equal(t, 7, seen)
+
+	status, h, _ := get(t, base+"/gib/collections/indicators/objects/", "analyst", "wrong")
+	assert.Equal(t, http.StatusUnauthorized, status)
+	assert.Equal(t, `Basic realm="gib-taxii"`, h.Get("WWW-Authenticate"))
+
+	// While serving, a second process cannot open the store.
+	err := run(context.Background(), e, []string{"import", "--config", cfgPath, "--collection", "indicators", writeBundle(t)})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "database is locked by another gib-taxii")
+
+	cancel()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	// The store was closed: it opens again at once.
+	require.NoError(t, run(context.Background(), e, []string{"import", "--config", cfgPath, "--collection", "indicators", writeBundle(t)}))
+}
+
+var passwordLine = regexp.MustCompile(`password\s+(\S+)`)
+var discoveryLine = regexp.MustCompile(`discovery\s+(\S+)`)
+
+// TestDemo runs the README's first command on a random port and reads the
+// sample content with the credentials it prints.
+func TestDemo(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	e, out, _ := testEnv("")
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, e, []string{"demo", "--listen", "127.0.0.1:0", "--data", t.TempDir()}) }()
+	var m []string
+	for range 200 {
+		if m = discoveryLine.FindStringSubmatch(out.String()); m != nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	require.NotNil(t, m, "demo printed its discovery URL: %s", out)
+	password := passwordLine.FindStringSubmatch(out.String())[1]
+	base := strings.TrimSuffix(m[1], "/taxii2/")
+
+	status, _, env := get(t, base+"/gib/collections/intel/objects/?limit=100", demoUser, password)
+	require.Equal(t, http.StatusOK, status)
+	assert.Len(t, env["objects"], 18, "latest versions of the 19 sample objects")
+	_, _, env = get(t, base+"/gib/collections/indicators/objects/?limit=100&match[type]=indicator", demoUser, password)
+	assert.Len(t, env["objects"], 6)
+	assert.Contains(t, out.String(), "curl -u 'demo:"+password+"'")
+
+	cancel()
+	require.NoError(t, <-done)
+}
+
+func TestUnknownCommand(t *testing.T) {
+	e, _, errb := testEnv("")
+	assert.Error(t, run(context.Background(), e, []string{"frobnicate"}))
+	assert.Contains(t, errb.String(), "Usage: gib-taxii")
+	assert.Error(t, run(context.Background(), e, []string{"serve"}), "serve needs --config")
+}
