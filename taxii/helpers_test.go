@@ -73,12 +73,13 @@ func testConfig() taxii.Config {
 
 // fixture is a TAXII server over a real bbolt store in a temporary directory.
 type fixture struct {
-	t     testing.TB
-	path  string
-	cfg   taxii.Config
-	store *boltstore.Store
-	srv   *taxii.Server
-	clock *clock
+	t      testing.TB
+	path   string
+	cfg    taxii.Config
+	store  *boltstore.Store
+	srv    *taxii.Server
+	clock  *clock
+	budget int
 }
 
 type clock struct {
@@ -116,13 +117,19 @@ func (f *fixture) open() {
 	if f.store != nil {
 		require.NoError(f.t, f.store.Close())
 	}
-	s, err := boltstore.Open(f.path, boltstore.Options{Now: f.clock.Now, MaxLimit: f.cfg.MaxLimit, NoSync: true})
+	s, err := boltstore.Open(f.path, boltstore.Options{Now: f.clock.Now, MaxLimit: f.cfg.MaxLimit, ScanBudget: f.budget, NoSync: true})
 	require.NoError(f.t, err)
 	f.store = s
 	cfg := f.cfg
 	cfg.PagingKey = s.PagingKey()
 	f.srv, err = taxii.New(cfg, s)
 	require.NoError(f.t, err)
+}
+
+// reopenWith restarts with a store scan budget.
+func (f *fixture) reopenWith(budget int) {
+	f.budget = budget
+	f.open()
 }
 
 // add commits objects to a collection, each stamped by the fixture clock.

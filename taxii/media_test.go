@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 )
 
-// Items 15, 16, 17, 20; traps T6, T7: lenient Accept parsing. Every one of
+// Items 14, 15, 16, 17, 20; traps T6, T7: lenient Accept parsing. Every one of
 // these gets TAXII 2.1 JSON.
 func TestAcceptIsLenient(t *testing.T) {
 	f := newFixture(t)

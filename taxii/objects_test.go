@@ -222,7 +222,8 @@ func TestAddedAfter(t *testing.T) {
 	assert.Len(t, decode[envelope](t, rec).Objects, 2)
 }
 
-// Items 52, 74, 55, 63, R6: malformed filters are 400 with a TAXII error.
+// Items 52, 74, 55, 63, 67, 68, R6: malformed filters are 400 with a TAXII
+// error resource whose http_status is the status as a string.
 func TestMalformedFiltersAre400(t *testing.T) {
 	f := newFixture(t)
 	seed(t, f)
