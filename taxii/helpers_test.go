@@ -241,3 +241,13 @@ func stixObject(t testing.TB, typ string, n int, modified time.Time) storage.Obj
 var t0 = time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
 
 const api1 = "/api1/collections/"
+
+// dateHeader returns X-TAXII-Date-Added-First or -Last, which the server
+// writes in the spec's spelling rather than Go's canonical one.
+func dateHeader(rec *httptest.ResponseRecorder, which string) string {
+	v := rec.Header()["X-TAXII-Date-Added-"+which]
+	if len(v) == 0 {
+		return ""
+	}
+	return v[0]
+}

@@ -179,14 +179,17 @@ func (s *Server) writePage(c echo.Context, f filters, page storage.Page, res any
 // request had one, a valid value that does not move the client's position,
 // and otherwise omits them (erratum E2): never an invalid or invented value.
 func setDateHeaders(c echo.Context, f filters, page storage.Page) {
+	// The map is written directly to keep the spec's spelling: Go would
+	// canonicalise the names to X-Taxii-..., and not every client compares
+	// header names case-insensitively.
 	h := c.Response().Header()
 	if n := len(page.Records); n > 0 {
-		h.Set(headerDateAddedFirst, formatTimestamp(page.Records[0].DateAdded))
-		h.Set(headerDateAddedLast, formatTimestamp(page.Records[n-1].DateAdded))
+		h[headerDateAddedFirst] = []string{formatTimestamp(page.Records[0].DateAdded)}
+		h[headerDateAddedLast] = []string{formatTimestamp(page.Records[n-1].DateAdded)}
 		return
 	}
 	if f.addedAfterGiven {
-		h.Set(headerDateAddedFirst, formatTimestamp(f.AddedAfter))
-		h.Set(headerDateAddedLast, formatTimestamp(f.AddedAfter))
+		h[headerDateAddedFirst] = []string{formatTimestamp(f.AddedAfter)}
+		h[headerDateAddedLast] = []string{formatTimestamp(f.AddedAfter)}
 	}
 }

@@ -37,16 +37,16 @@ func TestObjectsEmpty(t *testing.T) {
 	rec := f.get(api1 + collIndicators + "/objects/")
 	require.Equal(t, http.StatusOK, rec.Code)
 	assert.JSONEq(t, `{"more":false}`, rec.Body.String())
-	assert.Empty(t, rec.Header().Get("X-TAXII-Date-Added-First"))
-	assert.Empty(t, rec.Header().Get("X-TAXII-Date-Added-Last"))
+	assert.Empty(t, dateHeader(rec, "First"))
+	assert.Empty(t, dateHeader(rec, "Last"))
 
 	// Erratum E2: with added_after, an empty page echoes it.
 	rec = f.get(api1 + collIndicators + "/objects/?added_after=2026-01-02T03:04:05.5Z")
-	assert.Equal(t, "2026-01-02T03:04:05.500000Z", rec.Header().Get("X-TAXII-Date-Added-First"))
-	assert.Equal(t, "2026-01-02T03:04:05.500000Z", rec.Header().Get("X-TAXII-Date-Added-Last"))
+	assert.Equal(t, "2026-01-02T03:04:05.500000Z", dateHeader(rec, "First"))
+	assert.Equal(t, "2026-01-02T03:04:05.500000Z", dateHeader(rec, "Last"))
 	rec = f.get(api1 + collIndicators + "/manifest/?added_after=2026-01-02T03:04:05Z")
 	assert.JSONEq(t, `{"more":false}`, rec.Body.String())
-	assert.Equal(t, "2026-01-02T03:04:05.000000Z", rec.Header().Get("X-TAXII-Date-Added-Last"))
+	assert.Equal(t, "2026-01-02T03:04:05.000000Z", dateHeader(rec, "Last"))
 }
 
 // Items 51, 54, 64, 21, 49: oldest first, latest versions by default, the
@@ -66,8 +66,8 @@ func TestObjectsDefault(t *testing.T) {
 		[]string{got[0].ID, got[1].ID, got[2].ID})
 	assert.Equal(t, "2025-06-01T01:00:00.000Z", got[1].Modified, "the last version of indicator 1")
 	assert.Equal(t, string(stixObject(t, "malware", 2, t0).JSON), string(env.Objects[0]), "served byte for byte")
-	assert.Equal(t, added[1].Format(stamp), rec.Header().Get("X-TAXII-Date-Added-First"))
-	assert.Equal(t, added[3].Format(stamp), rec.Header().Get("X-TAXII-Date-Added-Last"))
+	assert.Equal(t, added[1].Format(stamp), dateHeader(rec, "First"))
+	assert.Equal(t, added[3].Format(stamp), dateHeader(rec, "Last"))
 }
 
 type manifest struct {
@@ -101,8 +101,8 @@ func TestManifest(t *testing.T) {
 		assert.Equal(t, "application/stix+json;version=2.1", m.Objects[i].MediaType)
 	}
 	assert.Equal(t, added[0].Format(stamp), m.Objects[0].DateAdded)
-	assert.Equal(t, added[0].Format(stamp), rec.Header().Get("X-TAXII-Date-Added-First"))
-	assert.Equal(t, added[3].Format(stamp), rec.Header().Get("X-TAXII-Date-Added-Last"))
+	assert.Equal(t, added[0].Format(stamp), dateHeader(rec, "First"))
+	assert.Equal(t, added[3].Format(stamp), dateHeader(rec, "Last"))
 }
 
 // Items 46, 21, 75: one object, as an envelope, with headers; 404 when the
@@ -118,8 +118,8 @@ func TestObject(t *testing.T) {
 
 	rec := f.get(path + "?match[version]=all")
 	assert.Len(t, heads(t, decode[envelope](t, rec)), 2)
-	assert.Equal(t, added[0].Format(stamp), rec.Header().Get("X-TAXII-Date-Added-First"))
-	assert.Equal(t, added[2].Format(stamp), rec.Header().Get("X-TAXII-Date-Added-Last"))
+	assert.Equal(t, added[0].Format(stamp), dateHeader(rec, "First"))
+	assert.Equal(t, added[2].Format(stamp), dateHeader(rec, "Last"))
 
 	rec = f.get(path + "?match[version]=first&match[type]=malware") // item 66: match[type] is not an object-endpoint filter
 	assert.Equal(t, "2025-06-01T00:00:00.000Z", heads(t, decode[envelope](t, rec))[0].Modified)
@@ -148,8 +148,8 @@ func TestVersions(t *testing.T) {
 	require.Equal(t, http.StatusOK, rec.Code)
 	v := decode[versions](t, rec)
 	assert.Equal(t, []string{"2025-06-01T00:00:00.000Z", "2025-06-01T01:00:00.000Z"}, v.Versions)
-	assert.Equal(t, added[0].Format(stamp), rec.Header().Get("X-TAXII-Date-Added-First"))
-	assert.Equal(t, added[2].Format(stamp), rec.Header().Get("X-TAXII-Date-Added-Last"))
+	assert.Equal(t, added[0].Format(stamp), dateHeader(rec, "First"))
+	assert.Equal(t, added[2].Format(stamp), dateHeader(rec, "Last"))
 
 	assert.JSONEq(t, `{"more":false}`, f.get(path+"?match[spec_version]=2.0").Body.String())
 	assertError(t, f.get(api1+collIndicators+"/objects/"+stixID("indicator", 9)+"/versions/"), http.StatusNotFound)

@@ -56,9 +56,9 @@ func (c *pagingClient) poll() bool {
 		c.got = append(c.got, manifestEntry{id: r.ID, version: r.Version, added: added})
 	}
 	if len(m.Objects) > 0 {
-		require.Equal(c.t, m.Objects[len(m.Objects)-1].DateAdded, rec.Header().Get("X-TAXII-Date-Added-Last"))
+		require.Equal(c.t, m.Objects[len(m.Objects)-1].DateAdded, dateHeader(rec, "Last"))
 	}
-	if h := rec.Header().Get("X-TAXII-Date-Added-Last"); h != "" {
+	if h := dateHeader(rec, "Last"); h != "" {
 		c.last = h
 	}
 	require.True(c.t, !m.More || m.Next != "", "more without next")

@@ -17,6 +17,8 @@ func (s *Server) newEcho() *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
+	// Log the peer address, not what X-Forwarded-For claims.
+	e.IPExtractor = echo.ExtractIPDirect()
 	// Clients differ on the trailing slash the spec requires (item 23).
 	e.Pre(middleware.AddTrailingSlash())
 	e.Use(s.logRequests, s.recoverPanics, s.negotiate, s.authenticate)
