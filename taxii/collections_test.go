@@ -91,4 +91,21 @@ func TestMoreWithEmptyPage(t *testing.T) {
 	}
 	assert.Equal(t, []string{stixID("indicator", 9)}, got)
 	assert.Equal(t, []int{0, 0, 1}, sizes, "two empty pages with more=true, then the match")
+
+	// Clients that page by X-TAXII-Date-Added-Last instead of next move on
+	// too: an empty page that ends early names the last entry examined.
+	got, path = nil, base
+	for pages := 0; ; pages++ {
+		require.Less(t, pages, 10, "paging by header terminates")
+		rec := f.get(path)
+		env := decode[envelope](t, rec)
+		got = append(got, idsOf(t, env)...)
+		if !*env.More {
+			break
+		}
+		last := dateHeader(rec, "Last")
+		require.NotEmpty(t, last)
+		path = base + "&added_after=" + last
+	}
+	assert.Equal(t, []string{stixID("indicator", 9)}, got)
 }

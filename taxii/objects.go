@@ -175,9 +175,10 @@ func (s *Server) writePage(c echo.Context, f filters, page storage.Page, res any
 }
 
 // setDateHeaders sets X-TAXII-Date-Added-First/Last from the first and last
-// records returned (item 21). An empty page echoes added_after when the
-// request had one, a valid value that does not move the client's position,
-// and otherwise omits them (erratum E2): never an invalid or invented value.
+// records returned (item 21). An empty final page echoes added_after when
+// the request had one, a valid value that does not move the client's
+// position, and otherwise omits them (erratum E2): never an invalid or
+// invented value.
 func setDateHeaders(c echo.Context, f filters, page storage.Page) {
 	// The map is written directly to keep the spec's spelling: Go would
 	// canonicalise the names to X-Taxii-..., and not every client compares
@@ -188,7 +189,14 @@ func setDateHeaders(c echo.Context, f filters, page storage.Page) {
 		h[headerDateAddedLast] = []string{formatTimestamp(page.Records[n-1].DateAdded)}
 		return
 	}
-	if f.addedAfterGiven {
+	switch {
+	case page.More:
+		// The page ended on the scan budget before finding a match. The
+		// last entry examined is a real date_added past which nothing
+		// matched: clients that page by this header still move on.
+		h[headerDateAddedFirst] = []string{formatTimestamp(page.Next.DateAdded)}
+		h[headerDateAddedLast] = []string{formatTimestamp(page.Next.DateAdded)}
+	case f.addedAfterGiven:
 		h[headerDateAddedFirst] = []string{formatTimestamp(f.AddedAfter)}
 		h[headerDateAddedLast] = []string{formatTimestamp(f.AddedAfter)}
 	}

@@ -3,6 +3,7 @@ package taxii_test
 import (
 	"net/http"
 	"net/url"
+	"os"
 	"testing"
 	"time"
 
@@ -95,6 +96,16 @@ func TestNextIsSignedAndBound(t *testing.T) {
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 	assert.Equal(t, []string{stixID("indicator", 2), stixID("indicator", 3)}, idsOf(t, decode[envelope](t, rec)))
 
+	// A replica serving a copy of the store file accepts it: the key and
+	// the positions travel with the data.
+	replica := newFixture(t)
+	require.NoError(t, replica.store.Close())
+	copyFile(t, f.path, replica.path)
+	replica.open()
+	rec = replica.get(api1 + collIndicators + "/objects/?limit=2&next=" + next)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	assert.Equal(t, []string{stixID("indicator", 2), stixID("indicator", 3)}, idsOf(t, decode[envelope](t, rec)))
+
 	// Another store (another key) refuses it.
 	other := newFixture(t)
 	fill(t, other, collIndicators, 4)
@@ -128,4 +139,12 @@ func idsOf(t *testing.T, env envelope) []string {
 		out = append(out, h.ID)
 	}
 	return out
+}
+
+// copyFile copies a closed-or-quiescent store file, as an operator's
+// snapshot would.
+func copyFile(t *testing.T, from, to string) {
+	raw, err := os.ReadFile(from)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(to, raw, 0o600))
 }
