@@ -35,6 +35,17 @@ var typePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,248}[a-z0-9]$`)
 // SDOs use version 4, SCOs version 5.
 var uuidPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
 
+// IsType reports whether s is a well-formed STIX type name. Types and ids
+// are framed inside store keys, so only well-formed ones may reach a store.
+func IsType(s string) bool { return typePattern.MatchString(s) }
+
+// IsID reports whether s is a well-formed STIX identifier: a type, "--"
+// and a lower-case UUID.
+func IsID(s string) bool {
+	typ, id, ok := strings.Cut(s, "--")
+	return ok && IsType(typ) && uuidPattern.MatchString(id)
+}
+
 // indexFields are the properties storage reads; everything else stays opaque.
 type indexFields struct {
 	Type        *string `json:"type"`
@@ -77,8 +88,7 @@ func (f indexFields) object() (Object, error) {
 	if f.ID == nil {
 		return Object{}, fmt.Errorf("id: missing")
 	}
-	prefix, uuid, ok := strings.Cut(*f.ID, "--")
-	if !ok || prefix != *f.Type || !uuidPattern.MatchString(uuid) {
+	if !IsID(*f.ID) || !strings.HasPrefix(*f.ID, *f.Type+"--") {
 		return Object{}, fmt.Errorf("id %q: must be %q followed by '--' and a lower-case UUID", *f.ID, *f.Type)
 	}
 	spec, err := f.specVersion()
@@ -129,15 +139,22 @@ func (f indexFields) version(obj *Object) error {
 	return nil
 }
 
+var timestampPattern = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$`)
+
 // ParseTimestamp parses a STIX timestamp: RFC 3339 in UTC with an upper-case
-// T and Z and any number of fractional digits.
+// T and Z and up to nine fractional digits. Versions are stored to the
+// microsecond, so a timestamp with non-zero digits below that is refused
+// rather than silently merged with its neighbour.
 func ParseTimestamp(s string) (time.Time, error) {
-	if len(s) < len("2006-01-02T15:04:05Z") || s[10] != 'T' || s[len(s)-1] != 'Z' {
-		return time.Time{}, fmt.Errorf("%q is not a STIX timestamp (YYYY-MM-DDTHH:MM:SS[.s+]Z)", s)
+	if !timestampPattern.MatchString(s) {
+		return time.Time{}, fmt.Errorf("%q is not a STIX timestamp (YYYY-MM-DDTHH:MM:SS[.s]Z, at most 9 fractional digits)", s)
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("%q is not a STIX timestamp: %w", s, err)
+	}
+	if t.Nanosecond()%1000 != 0 {
+		return time.Time{}, fmt.Errorf("%q is finer than a microsecond", s)
 	}
 	return t.UTC(), nil
 }

@@ -1,6 +1,7 @@
 package storage_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -54,6 +55,9 @@ func TestParseObjectRejects(t *testing.T) {
 		"offset timestamp":  `{"type":"indicator",` + id + `,"spec_version":"2.1","created":"2016-04-06T20:03:48+02:00"}`,
 		"modified < create": `{"type":"indicator",` + id + `,"spec_version":"2.1","created":"2016-04-06T20:03:48.000Z","modified":"2015-04-06T20:03:48.000Z"}`,
 		"type not string":   `{"type":7,` + id + `}`,
+		"long fraction":     `{"type":"indicator",` + id + `,"spec_version":"2.1","created":"2016-04-06T20:03:48.` + strings.Repeat("0", 300) + `Z"}`,
+		"below microsecond": `{"type":"indicator",` + id + `,"spec_version":"2.1","created":"2016-04-06T20:03:48.0000001Z"}`,
+		"NUL in type":       `{"type":"indi\u0000cator","id":"indi\u0000cator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","spec_version":"2.1"}`,
 	}
 	for name, raw := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -61,4 +65,20 @@ func TestParseObjectRejects(t *testing.T) {
 			assert.ErrorIs(t, err, storage.ErrInvalidObject)
 		})
 	}
+}
+
+func TestParseObjectNanosecondZerosAreFine(t *testing.T) {
+	obj, err := storage.ParseObject([]byte(`{"type":"indicator","id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","spec_version":"2.1","created":"2016-04-06T20:03:48.123456000Z"}`))
+	require.NoError(t, err)
+	assert.Equal(t, 123456000, obj.Version.Nanosecond())
+}
+
+func TestIsID(t *testing.T) {
+	assert.True(t, storage.IsID("indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"))
+	assert.True(t, storage.IsID("x-custom-thing--8e2e2d2b-17d4-5cbf-938f-98ee46b3cd3f"))
+	for _, bad := range []string{"", "indicator", "indicator--", "indicator--8E2E2D2B-17D4-4CBF-938F-98EE46B3CD3F",
+		"indi\x00cator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f\x00"} {
+		assert.False(t, storage.IsID(bad), "%q", bad)
+	}
+	assert.False(t, storage.IsType("indicator\x00"))
 }

@@ -1,10 +1,12 @@
 package taxii
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"runtime"
 	"strings"
 	"sync"
 
@@ -38,30 +40,52 @@ func (p principal) permission(c *Collection) Permission {
 // for clients that page through a million objects, so a successful check is
 // remembered as an HMAC of the credentials under a key that lives only in
 // this process; a later request with the same credentials is then one HMAC.
+// Compares that do run are limited to one per CPU at a time, so a flood of
+// wrong passwords cannot take every core from the requests being served.
 type authenticator struct {
 	users     map[string]*User
 	cacheKey  []byte
 	dummyHash []byte
+	slots     chan struct{}
 
 	mu       sync.RWMutex
 	verified map[string][]byte
 }
 
 func newAuthenticator(users []User) *authenticator {
-	a := &authenticator{users: map[string]*User{}, cacheKey: make([]byte, 32), verified: map[string][]byte{}}
+	a := &authenticator{users: map[string]*User{}, cacheKey: make([]byte, 32), verified: map[string][]byte{},
+		slots: make(chan struct{}, runtime.GOMAXPROCS(0))}
 	_, _ = rand.Read(a.cacheKey)
+	maxCost := 0
 	for i := range users {
 		a.users[users[i].Name] = &users[i]
-		if a.dummyHash == nil {
-			a.dummyHash = []byte(users[i].PasswordHash)
+		if c, err := bcrypt.Cost([]byte(users[i].PasswordHash)); err == nil && c > maxCost {
+			maxCost = c
 		}
+	}
+	if maxCost > 0 {
+		// Unknown user names are checked against this hash at the
+		// highest cost in use, so timing does not reveal which names exist.
+		a.dummyHash, _ = bcrypt.GenerateFromPassword([]byte(rand.Text()), maxCost)
 	}
 	return a
 }
 
+// compare runs one bcrypt compare when a slot is free, or gives up when
+// the request ends first.
+func (a *authenticator) compare(ctx context.Context, hash []byte, password string) bool {
+	select {
+	case a.slots <- struct{}{}:
+	case <-ctx.Done():
+		return false
+	}
+	defer func() { <-a.slots }()
+	return bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil
+}
+
 // authenticate returns the request's principal. ok is false when
 // credentials were sent but are wrong, or use a scheme other than Basic.
-func (a *authenticator) authenticate(header string) (p principal, ok bool) {
+func (a *authenticator) authenticate(ctx context.Context, header string) (p principal, ok bool) {
 	if header == "" {
 		return principal{}, true
 	}
@@ -77,17 +101,15 @@ func (a *authenticator) authenticate(header string) (p principal, ok bool) {
 	if !found {
 		return principal{}, false
 	}
-	u := a.check(name, password)
+	u := a.check(ctx, name, password)
 	return principal{user: u}, u != nil
 }
 
-func (a *authenticator) check(name, password string) *User {
+func (a *authenticator) check(ctx context.Context, name, password string) *User {
 	u := a.users[name]
 	if u == nil {
-		// Spend the same time as for a known user, so response times do
-		// not tell which user names exist.
 		if a.dummyHash != nil {
-			_ = bcrypt.CompareHashAndPassword(a.dummyHash, []byte(password))
+			a.compare(ctx, a.dummyHash, password)
 		}
 		return nil
 	}
@@ -98,7 +120,7 @@ func (a *authenticator) check(name, password string) *User {
 	if cached != nil && hmac.Equal(cached, sum) {
 		return u
 	}
-	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
+	if !a.compare(ctx, []byte(u.PasswordHash), password) {
 		return nil
 	}
 	a.mu.Lock()

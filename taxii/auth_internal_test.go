@@ -1,6 +1,7 @@
 package taxii
 
 import (
+	"context"
 	"encoding/base64"
 	"testing"
 
@@ -22,20 +23,20 @@ func TestAuthenticatorCachesVerifiedCredentials(t *testing.T) {
 	require.NoError(t, err)
 	a := newAuthenticator([]User{{Name: "alice", PasswordHash: string(hash)}})
 
-	p, ok := a.authenticate(basicHeader("alice", "pw"))
+	p, ok := a.authenticate(context.Background(), basicHeader("alice", "pw"))
 	require.True(t, ok)
 	assert.Equal(t, "alice", p.name())
 
 	other, err := bcrypt.GenerateFromPassword([]byte("something else"), bcrypt.MinCost)
 	require.NoError(t, err)
 	a.users["alice"].PasswordHash = string(other)
-	_, ok = a.authenticate(basicHeader("alice", "pw"))
+	_, ok = a.authenticate(context.Background(), basicHeader("alice", "pw"))
 	assert.True(t, ok, "served from the cache")
-	_, ok = a.authenticate(basicHeader("alice", "wrong"))
+	_, ok = a.authenticate(context.Background(), basicHeader("alice", "wrong"))
 	assert.False(t, ok, "a different password is checked with bcrypt")
-	_, ok = a.authenticate(basicHeader("alice", "something else"))
+	_, ok = a.authenticate(context.Background(), basicHeader("alice", "something else"))
 	assert.True(t, ok)
-	_, ok = a.authenticate(basicHeader("alice", "pw"))
+	_, ok = a.authenticate(context.Background(), basicHeader("alice", "pw"))
 	assert.False(t, ok, "the cache holds only the last verified password")
 }
 
@@ -45,7 +46,7 @@ func BenchmarkAuthenticate(b *testing.B) {
 	a := newAuthenticator([]User{{Name: "alice", PasswordHash: string(hash)}})
 	h := basicHeader("alice", "pw")
 	for range b.N {
-		if _, ok := a.authenticate(h); !ok {
+		if _, ok := a.authenticate(context.Background(), h); !ok {
 			b.Fatal("refused")
 		}
 	}

@@ -67,7 +67,8 @@ func TestDiscoveryNeedsCredentialsUnlessAnonymousReadIsOn(t *testing.T) {
 			c.APIRoots[0].Collections[i].AnonymousRead = false
 		}
 	})
-	for _, path := range []string{"/taxii2/", "/api1/", "/api1/collections/", "/api1/status/2d086da7-4bdc-4f91-900e-d77486753710/"} {
+	// Item 13: unknown URLs answer the same, revealing nothing.
+	for _, path := range []string{"/taxii2/", "/api1/", "/api1/collections/", "/api1/status/2d086da7-4bdc-4f91-900e-d77486753710/", "/nope/collections/", "/api1/collections/x/"} {
 		rec := f.get(path, anonymous())
 		assertError(t, rec, http.StatusUnauthorized)
 		assert.Equal(t, `Basic realm="gib-taxii"`, rec.Header().Get("WWW-Authenticate"), path)

@@ -36,10 +36,7 @@ func (e endpoint) allows(field string) bool {
 // so that no single request can ask for an unbounded amount of work.
 const maxFilterValues = 100
 
-var (
-	stixIDPattern      = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*--[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-	specVersionPattern = regexp.MustCompile(`^[0-9]+\.[0-9]+$`)
-)
+var specVersionPattern = regexp.MustCompile(`^[0-9]+\.[0-9]+$`)
 
 // filters is a parsed request: the store query plus what the response
 // needs to know about it.
@@ -52,8 +49,13 @@ type filters struct {
 // the request (§3.4). Malformed values are a 400 (item 52); match fields
 // this endpoint does not define, and unknown parameters, are ignored.
 func (s *Server) parseFilters(c echo.Context, coll *collection, ep endpoint) (filters, error) {
-	params := c.QueryParams()
 	f := filters{Query: storage.Query{Collection: coll.ID, Limit: s.cfg.DefaultLimit}}
+	// Parsed here rather than with c.QueryParams, which silently drops
+	// pairs it cannot decode: a filter must never vanish unnoticed.
+	params, err := url.ParseQuery(c.Request().URL.RawQuery)
+	if err != nil {
+		return f, badRequest("the query string is not valid URL encoding: %v", err)
+	}
 	for name, values := range params {
 		if len(values) > 1 && (name == "added_after" || name == "limit" || name == "next" || strings.HasPrefix(name, "match[")) {
 			return f, badRequest("%s is given more than once", name)
@@ -120,13 +122,19 @@ func splitValues(field, raw string) ([]string, error) {
 func (f *filters) match(field string, values []string) error {
 	switch field {
 	case "id":
-		for _, v := range values {
-			if !stixIDPattern.MatchString(v) {
+		for i, v := range values {
+			values[i] = strings.ToLower(v) // stored ids are lower-case
+			if !storage.IsID(values[i]) {
 				return badRequest("match[id]: %q is not a STIX identifier", v)
 			}
 		}
 		f.IDs = values
 	case "type":
+		for _, v := range values {
+			if !storage.IsType(v) {
+				return badRequest("match[type]: %q is not a STIX type name (3-250 characters of a-z, 0-9 and '-')", v)
+			}
+		}
 		f.Types = values
 	case "version":
 		return f.matchVersion(values)

@@ -64,12 +64,14 @@ func (s *Server) negotiate(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// authenticate resolves the principal. Wrong credentials are refused here;
-// what a principal may see is decided per endpoint.
+// authenticate resolves the principal. Wrong credentials are refused here,
+// and so is every anonymous request when nothing is open to anonymous
+// callers, so that they learn nothing of which URLs exist (item 13); what
+// a principal may see is otherwise decided per endpoint.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		p, ok := s.auth.authenticate(c.Request().Header.Get(echo.HeaderAuthorization))
-		if !ok {
+		p, ok := s.auth.authenticate(c.Request().Context(), c.Request().Header.Get(echo.HeaderAuthorization))
+		if !ok || (p.user == nil && !s.anyAnonymous) {
 			return errUnauthorized
 		}
 		c.Set(ctxPrincipal, p)

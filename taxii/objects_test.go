@@ -3,6 +3,7 @@ package taxii_test
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -130,6 +131,8 @@ func TestObject(t *testing.T) {
 
 	assertError(t, f.get(api1+collIndicators+"/objects/"+stixID("indicator", 9)+"/"), http.StatusNotFound)
 	assertError(t, f.get(api1+collIndicators+"/objects/not-an-id/"), http.StatusNotFound)
+	assertError(t, f.get(api1+collIndicators+"/objects/"+stixID("indicator", 1)+"%00/"), http.StatusNotFound)
+	assertError(t, f.get(api1+collIndicators+"/objects/"+stixID("indicator", 1)[:15]+"%00/versions/"), http.StatusNotFound)
 	assertError(t, f.get(api1+collPublic+"/objects/"+stixID("indicator", 1)+"/", anonymous()), http.StatusNotFound)
 }
 
@@ -176,6 +179,7 @@ func TestObjectsMatchFilters(t *testing.T) {
 		"match[type]=report":                                       nil, // item 62: a valid type with no objects
 		"match[type]=x-custom-thing":                               nil,
 		"match[id]=" + i1:                                          {i1 + "@01:00"},
+		"match[id]=indicator--" + strings.ToUpper(i1[11:]):         {i1 + "@01:00"}, // upper-case UUIDs are lower-cased
 		"match[id]=" + i1 + "," + i3:                               {i1 + "@01:00", i3 + "@00:00"},
 		"match[id]=" + i1 + "&match[type]=malware":                 nil,
 		"match[version]=first":                                     {i1 + "@00:00", m2 + "@00:00", i3 + "@00:00"},
@@ -251,6 +255,12 @@ func TestMalformedFiltersAre400(t *testing.T) {
 		"match[type]=indicator,,malware",
 		"match[type]=a&match[type]=b",
 		"match[spec_version]=latest",
+		"match[type]=malware%G1",                     // undecodable: never silently dropped
+		"added_after=2030-01-01T00:00:00%ZZ",         // idem
+		"match[type]=indicator%00%80%06%4c%2b%c7%0c", // a NUL would break key framing
+		"match[type]=Indicator",
+		"added_after=9999-12-31T23:59:59-01:00", // year 10000 in UTC
+		"added_after=0000-01-01T00:00:00%2B01:00",
 	} {
 		for _, ep := range []string{"/objects/", "/manifest/"} {
 			e := assertError(t, f.get(api1+collIndicators+ep+"?"+query), http.StatusBadRequest)

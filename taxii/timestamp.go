@@ -30,5 +30,10 @@ func parseTimestamp(s string) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, fmt.Errorf("%q is not a valid timestamp: %w", s, err)
 	}
-	return t.UTC(), nil
+	// An offset can push a valid local time out of the four-digit years a
+	// TAXII timestamp can express, and such a value may be echoed in a header.
+	if t = t.UTC(); t.Year() < 1 || t.Year() > 9999 {
+		return time.Time{}, fmt.Errorf("%q is outside years 0001-9999 in UTC", s)
+	}
+	return t, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 )
 
 func runServe(ctx context.Context, e env, args []string) error {
@@ -28,7 +29,13 @@ func runServe(ctx context.Context, e env, args []string) error {
 			return err
 		}
 	}
-	return serve(ctx, cfg, newLogger(e.stderr, cfg.Log), nil)
+	log := newLogger(e.stderr, cfg.Log)
+	if !strings.HasPrefix(cfg.TAXII.ExternalURL, "https://") {
+		// Checklist items 1 and 33: TAXII 2.1 API roots are HTTPS URLs.
+		log.Warn("discovery advertises a plain-HTTP URL; TAXII 2.1 requires HTTPS: set taxii.tls, or terminate TLS at a proxy and set taxii.external_url to its https:// URL",
+			"external_url", cfg.TAXII.ExternalURL)
+	}
+	return serve(ctx, cfg, log, nil)
 }
 
 // serve runs the app until ctx ends; the store closes last. ready, if not

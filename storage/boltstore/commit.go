@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/gib-taxii/gib-taxii/storage"
 	bolt "go.etcd.io/bbolt"
@@ -122,7 +123,7 @@ type versionRef struct {
 
 // put stores one object version and reports whether it was new.
 func (cw *collectionWriter) put(obj storage.Object) (bool, error) {
-	if obj.ID == "" || obj.Type == "" || len(obj.JSON) == 0 {
+	if !storage.IsID(obj.ID) || !strings.HasPrefix(obj.ID, obj.Type+"--") || len(obj.JSON) == 0 {
 		return false, fmt.Errorf("%w: object was not built by storage.ParseObject", storage.ErrInvalidObject)
 	}
 	version := stampOf(obj.Version)

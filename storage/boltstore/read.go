@@ -49,6 +49,9 @@ func (s *Store) ObjectExists(ctx context.Context, collection, id string) (bool, 
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
+	if !storage.IsID(id) {
+		return false, nil
+	}
 	found := false
 	err := s.db.View(func(tx *bolt.Tx) error {
 		if objects := collectionBucket(tx, collection, bucketObjects); objects != nil {
@@ -137,6 +140,9 @@ func (r *reader) indexStreams(index *bolt.Bucket) []stream {
 	}
 	var streams []stream
 	for _, typ := range uniq(types) {
+		if typ != "" && !storage.IsType(typ) {
+			continue // cannot be stored, and must not be framed into a key
+		}
 		v := r.q.Versions
 		switch {
 		case v.All:
@@ -158,6 +164,9 @@ func (r *reader) indexStreams(index *bolt.Bucket) []stream {
 func (r *reader) idStreams(history *bolt.Bucket) []stream {
 	var streams []stream
 	for _, id := range uniq(r.q.IDs) {
+		if !storage.IsID(id) {
+			continue
+		}
 		typ, _, _ := strings.Cut(id, "--")
 		if r.types != nil && !r.types[typ] {
 			continue
@@ -196,12 +205,16 @@ func (r *reader) idEntries(id string) []entry {
 		k, v := lastWithPrefix(c, prefix)
 		add(k, v, nil)
 	}
+	unversioned := stampOf(time.Time{})
 	for at := range r.at {
+		if at == unversioned {
+			continue // not a version: unversioned objects match on date_added below
+		}
 		k := objectKey(id, at)
 		add(k, r.objects.Get(k), nil)
 	}
 	if len(r.at) > 0 { // an unversioned object's version is its date_added
-		k := objectKey(id, stampOf(time.Time{}))
+		k := objectKey(id, unversioned)
 		add(k, r.objects.Get(k), func(rec record) bool { return r.at[rec.added] })
 	}
 	slices.SortFunc(entries, func(a, b entry) int { return cmp.Compare(a.added, b.added) })

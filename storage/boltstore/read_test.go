@@ -226,3 +226,36 @@ func TestObjectExists(t *testing.T) {
 		assert.Equal(t, tc.want, got, name)
 	}
 }
+
+// Filter values that are not STIX types or ids cannot be framed into keys:
+// a NUL inside one would otherwise match the middle of another key.
+func TestRecordsIgnoreMalformedTypesAndIDs(t *testing.T) {
+	s, _ := versionedStore(t)
+	all := mustRecords(t, s, storage.Query{Collection: "c1", Versions: storage.Versions{All: true}})
+	stampBytes := stampOf(all.Records[0].DateAdded).appendTo(nil)
+	for _, q := range []storage.Query{
+		{Types: []string{"indicator\x00" + string(stampBytes[:6])}},
+		{Types: []string{"\x00"}},
+		{IDs: []string{id("indicator", 1) + "\x00"}},
+		{IDs: []string{"indicator"}},
+	} {
+		q.Collection = "c1"
+		q.Versions = storage.Versions{All: true}
+		assert.Empty(t, mustRecords(t, s, q).Records, "%q %q", q.Types, q.IDs)
+	}
+	found, err := s.ObjectExists(context.Background(), "c1", id("indicator", 1)[:20]+"\x00")
+	require.NoError(t, err)
+	assert.False(t, found)
+}
+
+// match[version]=0001-01-01T00:00:00Z is not the version of unversioned
+// objects, with or without match[id].
+func TestZeroVersionIsNotAVersion(t *testing.T) {
+	s := MustOpen(t, Options{})
+	sco, err := storage.ParseObject([]byte(`{"type":"ipv4-addr","id":"ipv4-addr--12592121-be4c-5a93-a813-5a5af16e50db","value":"198.51.100.7"}`))
+	require.NoError(t, err)
+	mustCommit(t, s, "c1", sco)
+	zero := storage.Versions{At: []time.Time{{}}}
+	assert.Empty(t, mustRecords(t, s, storage.Query{Collection: "c1", Versions: zero}).Records)
+	assert.Empty(t, mustRecords(t, s, storage.Query{Collection: "c1", IDs: []string{sco.ID}, Versions: zero}).Records)
+}

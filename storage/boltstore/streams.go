@@ -37,7 +37,7 @@ func newIndexStream(index *bolt.Bucket, kind byte, typ string, from stamp, exact
 }
 
 func (s *indexStream) peek() (entry, bool) {
-	if s.k == nil || !bytes.HasPrefix(s.k, s.prefix) {
+	if s.k == nil || len(s.k) != len(s.prefix)+8 || !bytes.HasPrefix(s.k, s.prefix) {
 		return entry{}, false
 	}
 	return entry{added: stampAt(s.k[len(s.prefix):]), key: s.v, exact: s.exact}, true
@@ -60,7 +60,7 @@ func newHistoryStream(history *bolt.Bucket, id string, from stamp) *historyStrea
 }
 
 func (s *historyStream) peek() (entry, bool) {
-	if s.k == nil || !bytes.HasPrefix(s.k, s.prefix) || len(s.v) != 8 {
+	if s.k == nil || len(s.k) != len(s.prefix)+8 || !bytes.HasPrefix(s.k, s.prefix) || len(s.v) != 8 {
 		return entry{}, false
 	}
 	return entry{added: stampAt(s.k[len(s.prefix):]), key: objectKey(s.id, stampAt(s.v)), exact: true}, true
