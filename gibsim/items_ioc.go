@@ -1,0 +1,51 @@
+package gibsim
+
+// genIOCCommon renders an ioc/common item: lists of network and file
+// indicators with the threats and malware they belong to.
+func genIOCCommon(it *Item) map[string]any {
+	domain := it.Domain()
+	ips := []string{it.IPv4()}
+	if it.Stable().IntN(3) == 0 {
+		ips = append(ips, it.IPv4())
+	}
+	return map[string]any{
+		"url":           it.OneOrMany([]string{it.URL(domain)}),
+		"domain":        it.OneOrMany([]string{domain}),
+		"ip":            it.OneOrMany(ips),
+		"hash":          it.OneOrMany([]string{it.MD5()}),
+		"threatList":    []any{map[string]any{"name": it.Name()}},
+		"malwareList":   []any{map[string]any{"name": it.Name()}},
+		"dateFirstSeen": it.FirstSeen.Format(TimeOffset),
+		"dateLastSeen":  it.Updated.Format(TimeOffset),
+	}
+}
+
+// genMalwareCnC renders a malware/cnc item: a C2 address with the malware
+// and actors using it. file drifts between null, [] and an object.
+func genMalwareCnC(it *Item) map[string]any {
+	domain := it.Domain()
+	url := it.URL(domain)
+	var file any = map[string]any{"id": "f-" + it.Hex(8), "name": it.Pick("payload.exe", "loader.dll", "stage2.bin"),
+		"md5": it.MD5(), "sha1": it.SHA1(), "sha256": it.SHA256()}
+	if it.Drift() {
+		file = it.Pick("null", "[]")
+		if file == "null" {
+			file = nil
+		} else {
+			file = []any{}
+		}
+	}
+	return map[string]any{
+		"stixGuid": nil,
+		"cnc":      url, "url": url, "domain": domain,
+		"ipv4": []any{it.GeoIP(it.IPv4())},
+		"ipv6": []any{}, "ssl": []any{}, "platform": nil,
+		"file":          file,
+		"malwareList":   []any{map[string]any{"id": it.Hex(40), "name": it.Name(), "stixGuid": nil}},
+		"threatActor":   it.ObjectOrList(map[string]any{"id": it.Hex(40), "name": it.Name(), "isAPT": it.Stable().IntN(2) == 0}),
+		"dateDetected":  it.FirstSeen.Format(TimeOffset),
+		"dateFirstSeen": it.FirstSeen.Format(TimeOffset),
+		"dateLastSeen":  it.Updated.Format(TimeOffset),
+		"vtAll":         nil, "vtDetected": nil,
+	}
+}
