@@ -146,15 +146,27 @@ func (s *Simulator) Inject(faults ...Fault) {
 // Requests returns how many requests the simulator has received.
 func (s *Simulator) Requests() int64 { return s.requests.Load() }
 
-// Latest returns every item of a collection with its current revision,
-// keyed by item id: what a complete sync must end up with.
-func (s *Simulator) Latest(collection string) map[string]int {
+// ItemState is the current state of one simulated item.
+type ItemState struct {
+	Revision  int
+	SeqUpdate int64 // zero for search-only collections
+	Updated   time.Time
+}
+
+// Latest returns every item of a collection with its current state, keyed
+// by item id: what a complete sync must end up with.
+func (s *Simulator) Latest(collection string) map[string]ItemState {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	f := s.feeds[collection]
-	out := make(map[string]int, len(f.pos))
+	out := make(map[string]ItemState, len(f.pos))
 	for index, p := range f.pos {
-		out[itemID(f.spec.IDForm, s.cfg.Seed, f.spec.Name, index)] = f.entries[p].rev
+		e := f.entries[p]
+		st := ItemState{Revision: e.rev, Updated: e.at}
+		if f.spec.Mode == ModeUpdated {
+			st.SeqUpdate = e.seq
+		}
+		out[itemID(f.spec.IDForm, s.cfg.Seed, f.spec.Name, index)] = st
 	}
 	return out
 }

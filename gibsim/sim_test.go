@@ -125,7 +125,7 @@ func TestUpdatedFeed(t *testing.T) {
 	for id := range again {
 		_, known := got[id]
 		if known {
-			assert.Positive(t, latest[id], "a re-emitted item is a new revision")
+			assert.Positive(t, latest[id].Revision, "a re-emitted item is a new revision")
 		}
 	}
 	assert.NotEmpty(t, again)

@@ -12,6 +12,9 @@ type Write struct {
 type Cursor struct {
 	Source string
 	State  []byte
+	// Update, if set, computes State inside the transaction from what the
+	// batch's writes did, so that totals kept in the cursor are exact.
+	Update func(CommitResult) ([]byte, error)
 }
 
 // Batch is one unit of work committed atomically: all its writes and its

@@ -27,7 +27,7 @@ func (s *Store) Commit(ctx context.Context, b storage.Batch) (storage.CommitResu
 				return err
 			}
 		}
-		return putCursor(tx, b.Cursor)
+		return putCursor(tx, b.Cursor, res)
 	})
 	if err != nil {
 		return storage.CommitResult{}, fmt.Errorf("commit: %w", err)
@@ -35,14 +35,21 @@ func (s *Store) Commit(ctx context.Context, b storage.Batch) (storage.CommitResu
 	return res, nil
 }
 
-func putCursor(tx *bolt.Tx, c *storage.Cursor) error {
+func putCursor(tx *bolt.Tx, c *storage.Cursor, res storage.CommitResult) error {
 	if c == nil {
 		return nil
 	}
 	if c.Source == "" {
 		return errors.New("cursor: empty source")
 	}
-	return tx.Bucket(bucketIngest).Put([]byte(c.Source), c.State)
+	state := c.State
+	if c.Update != nil {
+		var err error
+		if state, err = c.Update(res); err != nil {
+			return fmt.Errorf("cursor %s: %w", c.Source, err)
+		}
+	}
+	return tx.Bucket(bucketIngest).Put([]byte(c.Source), state)
 }
 
 // collectionWriter holds one collection's buckets for a write transaction

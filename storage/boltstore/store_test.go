@@ -3,6 +3,7 @@ package boltstore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -180,4 +181,28 @@ func TestDuplicateWithinOneBatch(t *testing.T) {
 	s := MustOpen(t, Options{})
 	obj := stix(t, "indicator", 1, t0)
 	assert.Equal(t, storage.CommitResult{Added: 1, Unchanged: 1}, mustCommit(t, s, "c1", obj, obj))
+}
+
+func TestCursorUpdateSeesTheBatchResult(t *testing.T) {
+	s := MustOpen(t, Options{})
+	ctx := context.Background()
+	obj := stix(t, "indicator", 1, t0)
+	for _, want := range []string{"added=2 unchanged=0", "added=0 unchanged=2"} {
+		_, err := s.Commit(ctx, storage.Batch{
+			Writes: []storage.Write{{Collection: "c1", Objects: []storage.Object{obj}}, {Collection: "c2", Objects: []storage.Object{obj}}},
+			Cursor: &storage.Cursor{Source: "src", Update: func(r storage.CommitResult) ([]byte, error) {
+				return []byte(fmt.Sprintf("added=%d unchanged=%d", r.Added, r.Unchanged)), nil
+			}},
+		})
+		require.NoError(t, err)
+		state, err := s.Cursor(ctx, "src")
+		require.NoError(t, err)
+		assert.Equal(t, want, string(state))
+	}
+	_, err := s.Commit(ctx, storage.Batch{
+		Writes: []storage.Write{{Collection: "c1", Objects: []storage.Object{stix(t, "indicator", 2, t0)}}},
+		Cursor: &storage.Cursor{Source: "src", Update: func(storage.CommitResult) ([]byte, error) { return nil, errors.New("no") }},
+	})
+	require.Error(t, err)
+	assert.Len(t, mustRecords(t, s, storage.Query{Collection: "c1"}).Records, 1, "a failing Update rolls the writes back")
 }

@@ -1,0 +1,105 @@
+package ingest_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/gib-taxii/gib-taxii/gibsim"
+	"github.com/gib-taxii/gib-taxii/ingest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Transient faults are retried inside a pass; more of them than the
+// retry budget fail the pass, which shows in the state and the logs, and
+// the next pass completes with nothing lost.
+func TestTransientFaultsAreSurvived(t *testing.T) {
+	for _, f := range []gibsim.Fault{
+		{Kind: gibsim.FaultTooManyRequests, RetryAfter: time.Second},
+		{Kind: gibsim.FaultServerError, Status: 502},
+		{Kind: gibsim.FaultServerError, Status: 504},
+		{Kind: gibsim.FaultReset},
+		{Kind: gibsim.FaultTruncate},
+		{Kind: gibsim.FaultSlow, Delay: 2 * time.Second},
+	} {
+		t.Run(string(f.Kind), func(t *testing.T) {
+			e := newEnv(t, gibsim.Config{Seed: 6, Items: 30, Collections: []string{"malware/cnc"}})
+			opts := runnerOpts{maxAttempts: 3, timeout: 500 * time.Millisecond, limit: 10}
+			f.Collection = "malware/cnc"
+
+			f.Times = 2 // within the retry budget: the pass succeeds
+			e.sim.Inject(f)
+			require.NoError(t, e.runner(opts).RunOnce(context.Background()))
+			e.assertInSync("malware/cnc")
+			assert.Contains(t, e.logs.String(), "retrying")
+
+			e.clock.Advance(time.Hour)
+			e.sim.Advance(15)
+			f.Times = 3 // beyond it: the pass fails and says so
+			e.sim.Inject(f)
+			err := e.runner(opts).RunOnce(context.Background())
+			require.Error(t, err)
+			st := e.state("malware/cnc")
+			assert.NotEmpty(t, st.LastError)
+			assert.Equal(t, 1, st.ConsecutiveErrors)
+			assert.Empty(t, st.Stopped, "transient faults do not stop the collection")
+			assert.Contains(t, e.logs.String(), "pass failed")
+
+			require.NoError(t, e.runner(opts).RunOnce(context.Background()))
+			e.assertInSync("malware/cnc")
+			assert.Empty(t, e.state("malware/cnc").LastError, "a good pass clears the error")
+		})
+	}
+}
+
+// 401, 403 and 301/302 stop the collection with a message a user can act
+// on, kept in the state for status and health checks.
+func TestAccessProblemsStopTheCollection(t *testing.T) {
+	for kind, want := range map[gibsim.FaultKind]string{
+		gibsim.FaultUnauthorized: "bad credentials: check the username (your portal e-mail) and the API key",
+		gibsim.FaultForbidden:    "forbidden: check the API access list",
+		gibsim.FaultRedirect:     "not on the Group-IB API access list",
+	} {
+		t.Run(string(kind), func(t *testing.T) {
+			e := newEnv(t, gibsim.Config{Seed: 7, Items: 10, Collections: []string{"ioc/common"}})
+			e.sim.Inject(gibsim.Fault{Kind: kind, Times: 1})
+			err := e.runner(runnerOpts{}).RunOnce(context.Background())
+			require.ErrorIs(t, err, ingest.ErrAccessDenied)
+			assert.Contains(t, err.Error(), want)
+			assert.Contains(t, err.Error(), "ioc/common")
+			assert.NotContains(t, err.Error(), "api-key", "the API key never appears")
+			st := e.state("ioc/common")
+			assert.Contains(t, st.Stopped, want)
+			assert.Contains(t, e.logs.String(), "collection stopped")
+			assert.Equal(t, int64(1), e.sim.Requests(), "not retried")
+		})
+	}
+}
+
+// A resultId that expires mid-session restarts the window; the checkpoint
+// only moves when a window is complete.
+func TestSearchSessionExpiryRestartsWindow(t *testing.T) {
+	e := newEnv(t, gibsim.Config{Seed: 8, Items: 45, Collections: []string{"compromised/breached"}})
+	e.sim.Inject(gibsim.Fault{Kind: gibsim.FaultExpireResultID, Collection: "compromised/breached", Times: 1})
+	opts := runnerOpts{limit: 10}
+	// The first request of the pass is the session start, which the expiry
+	// fault does not affect; the second (a continuation) finds it gone.
+	err := e.runner(opts).RunOnce(context.Background())
+	if err != nil {
+		assert.Nil(t, e.state("compromised/breached").Checkpoint, "no checkpoint from an incomplete window")
+		require.NoError(t, e.runner(opts).RunOnce(context.Background()))
+	}
+	e.assertInSync("compromised/breached")
+	require.NotNil(t, e.state("compromised/breached").Checkpoint)
+}
+
+// compromised/reaper windows holding its search maximum or more (10,000
+// in the real API; 25 here) are narrowed until they fit: nothing is lost
+// to the cap.
+func TestReaperWindowsAreNarrowed(t *testing.T) {
+	e := newEnv(t, gibsim.Config{Seed: 9, Items: 120, SearchMax: 25, Collections: []string{"compromised/reaper"}})
+	require.NoError(t, e.runner(runnerOpts{limit: 10, searchMax: 25}).RunOnce(context.Background()))
+	e.assertInSync("compromised/reaper")
+	assert.Contains(t, e.logs.String(), "window=")
+}

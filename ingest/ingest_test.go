@@ -1,0 +1,130 @@
+package ingest_test
+
+import (
+	"context"
+	"encoding/json"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gib-taxii/gib-taxii/gibsim"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// A full sync of every collection of the catalogue lands every item, with
+// the field drift of the real API switched on.
+func TestFullSyncEveryCollection(t *testing.T) {
+	e := newEnv(t, gibsim.Config{Seed: 1, Items: 60, Drift: 0.3})
+	require.NoError(t, e.runner(runnerOpts{limit: 25}).RunOnce(context.Background()))
+	require.Len(t, e.sim.Collections(), 35)
+	for _, c := range e.sim.Collections() {
+		e.assertInSync(c)
+		st := e.state(c)
+		assert.Equal(t, int64(60), st.Objects, "%s: %s", c, describe(st))
+		assert.Zero(t, st.Skipped, c)
+		assert.Zero(t, st.Queued, c)
+		assert.Empty(t, st.LastError, c)
+	}
+	assert.Contains(t, e.logs.String(), "page committed")
+}
+
+// A restart resumes from the stored cursor: the next pass brings exactly
+// what changed, with no gap and no duplicate version.
+func TestRestartResumesFromCursor(t *testing.T) {
+	e := newEnv(t, gibsim.Config{Seed: 2, Items: 50, Collections: []string{"ioc/common", "compromised/breached"}})
+	require.NoError(t, e.runner(runnerOpts{}).RunOnce(context.Background()))
+	before := map[string]int{}
+	for _, c := range e.sim.Collections() {
+		before[c] = e.allVersions(c)
+	}
+	requests := e.sim.Requests()
+
+	e.clock.Advance(time.Hour)
+	e.sim.Advance(30)
+	e.reopen() // restart
+	require.NoError(t, e.runner(runnerOpts{}).RunOnce(context.Background()))
+	for _, c := range e.sim.Collections() {
+		e.assertInSync(c)
+		assert.Equal(t, before[c]+30, e.allVersions(c), "%s: 30 events, each one new version", c)
+	}
+	assert.Less(t, e.sim.Requests()-requests, int64(20), "the second pass did not start over")
+}
+
+// A process killed between fetch and commit loses nothing: the cursor was
+// never committed without its objects.
+func TestCrashBetweenFetchAndCommit(t *testing.T) {
+	e := newEnv(t, gibsim.Config{Seed: 3, Items: 90, Collections: []string{"malware/cnc"}})
+	ctx, cancel := context.WithCancel(context.Background())
+	var mapped atomic.Int64
+	crashing := mapperFunc(func(c string, item json.RawMessage) ([]json.RawMessage, error) {
+		if mapped.Add(1) == 45 { // mid-page: the page was fetched, its commit will fail
+			cancel()
+		}
+		return itemMapper{}.Map(c, item)
+	})
+	err := e.runner(runnerOpts{mapper: crashing, limit: 20}).RunOnce(ctx)
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Less(t, len(e.stored("malware/cnc")), 90)
+	assert.Equal(t, int64(40), e.state("malware/cnc").Items, "two full pages committed, the third not")
+
+	e.reopen()
+	require.NoError(t, e.runner(runnerOpts{limit: 20}).RunOnce(context.Background()))
+	e.assertInSync("malware/cnc")
+	assert.Equal(t, 90, e.allVersions("malware/cnc"), "no duplicate versions")
+}
+
+type mapperFunc func(string, json.RawMessage) ([]json.RawMessage, error)
+
+func (f mapperFunc) Map(c string, item json.RawMessage) ([]json.RawMessage, error) { return f(c, item) }
+
+// Updated items produce new versions; unchanged re-deliveries none.
+func TestVersionsFromUpdatesOnly(t *testing.T) {
+	e := newEnv(t, gibsim.Config{Seed: 4, Items: 40, Collections: []string{"ioc/common"}})
+	r := e.runner(runnerOpts{})
+	require.NoError(t, r.RunOnce(context.Background()))
+	objects := e.state("ioc/common").Objects
+
+	// Forget the cursor: the whole feed is delivered again, unchanged.
+	forget(t, e, "ioc/common")
+	require.NoError(t, e.runner(runnerOpts{}).RunOnce(context.Background()))
+	st := e.state("ioc/common")
+	assert.Equal(t, int64(80), st.Items, "every item came twice")
+	assert.Equal(t, objects, st.Objects, "and the re-delivery stored nothing")
+	assert.Equal(t, 40, e.allVersions("ioc/common"))
+
+	e.clock.Advance(time.Minute)
+	e.sim.Advance(10)
+	updates := 0
+	for _, s := range e.sim.Latest("ioc/common") {
+		if s.Revision > 0 {
+			updates++
+		}
+	}
+	require.NoError(t, e.runner(runnerOpts{}).RunOnce(context.Background()))
+	e.assertInSync("ioc/common")
+	assert.Equal(t, 40+10, e.allVersions("ioc/common"), "%d updates and %d new items", updates, 10-updates)
+}
+
+// forget removes a collection's cursor (keeping nothing else), as if the
+// state had been lost.
+func forget(t *testing.T, e *env, collection string) {
+	st := e.state(collection)
+	st.SeqUpdate, st.Checkpoint = nil, nil
+	raw, err := json.Marshal(st)
+	require.NoError(t, err)
+	require.NoError(t, commitState(e, collection, raw))
+}
+
+func TestRealMapperOnSimulatedItems(t *testing.T) {
+	e := newEnv(t, gibsim.Config{Seed: 5, Items: 30, Drift: 0.3, Collections: []string{"ioc/common", "malware/cnc", "apt/threat"}})
+	err := e.runner(runnerOpts{mapper: minimalMapper()}).RunOnce(context.Background())
+	require.NoError(t, err)
+	for _, c := range []string{"ioc/common", "malware/cnc"} {
+		st := e.state(c)
+		assert.Zero(t, st.Skipped, "%s: %s", c, describe(st))
+		assert.Greater(t, len(e.stored(c)), 30, "%s: indicators, identity and marking", c)
+	}
+	assert.Equal(t, int64(30), e.state("apt/threat").Skipped, "no rule: items counted as skipped")
+	assert.Contains(t, e.logs.String(), "items skipped")
+}

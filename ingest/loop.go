@@ -1,0 +1,163 @@
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/gib-taxii/gib-taxii/storage"
+)
+
+// loop polls one Group-IB collection. It is used by one goroutine.
+type loop struct {
+	r   *Runner
+	c   CollectionConfig
+	log *slog.Logger
+}
+
+func (r *Runner) newLoop(c CollectionConfig) *loop {
+	return &loop{r: r, c: c, log: r.log.With("gib_collection", c.Name)}
+}
+
+// run polls until ctx ends: read everything available, wait, repeat.
+func (l *loop) run(ctx context.Context) {
+	for {
+		err := l.catchUp(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		wait := l.c.PollInterval
+		if err != nil {
+			wait = l.pause(ctx, err)
+		}
+		if sleep(ctx, wait) != nil {
+			return
+		}
+	}
+}
+
+// catchUp reads pages until the API has nothing more. A failure is
+// recorded in the collection's state and returned.
+func (l *loop) catchUp(ctx context.Context) error {
+	st, err := LoadState(ctx, l.r.store, l.c.Name)
+	if err != nil {
+		return err
+	}
+	for {
+		var more bool
+		if l.c.Search {
+			more, err = l.searchWindow(ctx, &st)
+		} else {
+			more, err = l.updatedPage(ctx, &st)
+		}
+		if err != nil {
+			l.recordError(ctx, &st, err)
+			return err
+		}
+		if !more {
+			return nil
+		}
+	}
+}
+
+// pause is how long to wait after a failed pass: long for access
+// problems, which need an operator; exponential for the rest.
+func (l *loop) pause(ctx context.Context, err error) time.Duration {
+	if errors.Is(err, ErrAccessDenied) {
+		return l.r.accessPause
+	}
+	st, _ := LoadState(ctx, l.r.store, l.c.Name)
+	d := l.c.PollInterval / 16 << min(max(st.ConsecutiveErrors-1, 0), 10)
+	return min(max(d, time.Second), l.r.errorPause)
+}
+
+// updatedPage fetches and commits one /updated page. more reports that
+// the page had items, so the next one may too.
+func (l *loop) updatedPage(ctx context.Context, st *State) (bool, error) {
+	next := *st
+	if next.SeqUpdate == nil {
+		start := l.r.now().Add(-l.c.Lookback)
+		seq, err := l.r.client.SequenceList(ctx, l.c.Name, start)
+		if err != nil {
+			return false, err
+		}
+		next.SeqUpdate = &seq
+		l.log.Info("starting collection", "since", start.Format(time.DateOnly), "seq_update", seq)
+	}
+	began := time.Now()
+	page, err := l.r.client.Updated(ctx, l.c.Name, *next.SeqUpdate, l.c.Limit, l.c.Params)
+	if err != nil {
+		return false, err
+	}
+	next.SeqUpdate, next.Queued = &page.Next, page.Count
+	res, err := l.commit(ctx, &next, page.Items)
+	if err != nil {
+		return false, err
+	}
+	*st = next
+	l.logPage(page.Items, res, page.Count, time.Since(began), "seq_update", page.Next)
+	return len(page.Items) > 0, nil
+}
+
+// pageResult counts what a committed page did.
+type pageResult struct {
+	storage.CommitResult
+	skipped int
+}
+
+// commit maps items and commits their objects with the new state in one
+// transaction; the state's totals are computed inside it. The state is
+// updated in place only on success.
+func (l *loop) commit(ctx context.Context, st *State, items []json.RawMessage) (pageResult, error) {
+	writes, skipped := l.mapPage(items)
+	next := *st
+	next.Items += int64(len(items))
+	next.Skipped += int64(skipped)
+	next.LastSuccess = l.r.now()
+	next.LastError, next.ConsecutiveErrors, next.Stopped = "", 0, ""
+	base := next.Objects
+	cur := &storage.Cursor{Source: SourcePrefix + l.c.Name, Update: func(res storage.CommitResult) ([]byte, error) {
+		next.Objects = base + int64(res.Added)
+		return json.Marshal(next)
+	}}
+	res, err := l.r.store.Commit(ctx, storage.Batch{Writes: writes, Cursor: cur})
+	if err != nil {
+		return pageResult{}, err
+	}
+	*st = next
+	return pageResult{CommitResult: res, skipped: skipped}, nil
+}
+
+// recordError stores the failure in the collection's state, so that
+// status and health checks show it.
+func (l *loop) recordError(ctx context.Context, st *State, err error) {
+	if ctx.Err() != nil {
+		return // shutting down is not a failure
+	}
+	st.ConsecutiveErrors++
+	st.LastError, st.LastErrorAt = err.Error(), l.r.now()
+	if errors.Is(err, ErrAccessDenied) {
+		st.Stopped = err.Error()
+		l.log.Error("collection stopped: the Group-IB API refused access; fix the cause, the loop retries in "+l.r.accessPause.String(),
+			"error", err.Error())
+	} else {
+		l.log.Warn("pass failed; will retry", "error", err.Error(), "consecutive_errors", st.ConsecutiveErrors)
+	}
+	if cur, cerr := st.cursor(l.c.Name); cerr == nil {
+		if _, cerr = l.r.store.Commit(ctx, storage.Batch{Cursor: cur}); cerr != nil {
+			l.log.Error("could not record the failure", "error", cerr.Error())
+		}
+	}
+}
+
+func (l *loop) logPage(items []json.RawMessage, res pageResult, queued int64, took time.Duration, posKey string, pos any) {
+	rate := float64(len(items)) / max(took.Seconds(), 1e-6)
+	attrs := []any{"items", len(items), "objects", res.Added, "unchanged", res.Unchanged, "skipped", res.skipped,
+		posKey, pos, "queued", queued, "items_per_second", int(rate), "duration", took}
+	if queued > 0 && rate > 0 {
+		attrs = append(attrs, "eta", (time.Duration(float64(queued)/rate) * time.Second).Round(time.Second))
+	}
+	l.log.Info("page committed", attrs...)
+}

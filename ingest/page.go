@@ -1,0 +1,79 @@
+package ingest
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/gib-taxii/gib-taxii/storage"
+)
+
+// mapPage maps a page's items and routes the objects to TAXII
+// collections. An item whose mapping fails, or yields an invalid object,
+// is skipped whole (logged with its id and counted): one bad item never
+// fails a page.
+func (l *loop) mapPage(items []json.RawMessage) ([]storage.Write, int) {
+	byCollection := map[string][]storage.Object{}
+	seen := map[string]map[objectKey]bool{}
+	skipped := 0
+	var firstErr error
+	for _, item := range items {
+		objs, err := l.mapItem(item)
+		if err != nil {
+			skipped++
+			firstErr = cmpFirst(firstErr, err)
+			l.log.Debug("item skipped", "item_id", string(headOf(item).ID), "error", err.Error())
+			continue
+		}
+		for _, obj := range objs {
+			for _, route := range l.c.Routes {
+				if route.Types != nil && !route.Types[obj.Type] {
+					continue
+				}
+				k := objectKey{obj.ID, obj.VersionText}
+				if seen[route.Collection] == nil {
+					seen[route.Collection] = map[objectKey]bool{}
+				}
+				if !seen[route.Collection][k] { // the identity and markings come with every item
+					seen[route.Collection][k] = true
+					byCollection[route.Collection] = append(byCollection[route.Collection], obj)
+				}
+			}
+		}
+	}
+	if skipped > 0 {
+		l.log.Warn("items skipped", "skipped", skipped, "items", len(items), "first_error", firstErr.Error())
+	}
+	var writes []storage.Write
+	for _, route := range l.c.Routes {
+		if objs := byCollection[route.Collection]; len(objs) > 0 {
+			writes = append(writes, storage.Write{Collection: route.Collection, Objects: objs})
+			delete(byCollection, route.Collection)
+		}
+	}
+	return writes, skipped
+}
+
+type objectKey struct{ id, version string }
+
+func (l *loop) mapItem(item json.RawMessage) ([]storage.Object, error) {
+	raws, err := l.r.mapper.Map(l.c.Name, item)
+	if err != nil {
+		return nil, fmt.Errorf("item %s: %w", headOf(item).ID, err)
+	}
+	objs := make([]storage.Object, 0, len(raws))
+	for _, raw := range raws {
+		obj, err := storage.ParseObject(raw)
+		if err != nil {
+			return nil, fmt.Errorf("item %s: mapped object: %w", headOf(item).ID, err)
+		}
+		objs = append(objs, obj)
+	}
+	return objs, nil
+}
+
+func cmpFirst(first, err error) error {
+	if first != nil {
+		return first
+	}
+	return err
+}

@@ -1,0 +1,135 @@
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/url"
+	"sync"
+	"time"
+)
+
+// Mapper turns one Group-IB item into STIX objects (exact JSON). It must
+// be deterministic: the same item gives the same bytes.
+type Mapper interface {
+	Map(collection string, item json.RawMessage) ([]json.RawMessage, error)
+}
+
+// Route sends a Group-IB collection's objects to a TAXII collection.
+type Route struct {
+	// Collection is the TAXII collection id.
+	Collection string
+	// Types limits the STIX types routed; empty means all.
+	Types map[string]bool
+}
+
+// CollectionConfig is how one Group-IB collection is polled.
+type CollectionConfig struct {
+	Name string
+	// Search is set for search-only collections (compromised/breached,
+	// compromised/reaper).
+	Search bool
+	// Lookback sets the first position of a collection never polled:
+	// now minus Lookback (never "all history"). Default 3 days.
+	Lookback time.Duration
+	// PollInterval is the wait after an empty page. Default 5 minutes.
+	PollInterval time.Duration
+	// Limit is the page size asked for. Default 100.
+	Limit int
+	// SearchMax is the most entries one search serves (10,000 for
+	// compromised/reaper): fuller windows are narrowed. 0 means no limit.
+	SearchMax int
+	// Params are the collection's optional API parameters.
+	Params url.Values
+	Routes []Route
+}
+
+// Runner runs one poll loop per Group-IB collection.
+type Runner struct {
+	client      *Client
+	store       Store
+	mapper      Mapper
+	collections []CollectionConfig
+	log         *slog.Logger
+	now         func() time.Time
+	// accessPause is the wait after an access error (401/403/301/302).
+	accessPause time.Duration
+	// errorPause caps the backoff between failed passes.
+	errorPause time.Duration
+}
+
+// RunnerConfig configures a Runner.
+type RunnerConfig struct {
+	Client      *Client
+	Store       Store
+	Mapper      Mapper
+	Collections []CollectionConfig
+	Logger      *slog.Logger
+	Now         func() time.Time
+	// AccessPause defaults to one hour; ErrorPause to five minutes.
+	AccessPause time.Duration
+	ErrorPause  time.Duration
+}
+
+// NewRunner builds a runner; it starts nothing.
+func NewRunner(cfg RunnerConfig) *Runner {
+	r := &Runner{client: cfg.Client, store: cfg.Store, mapper: cfg.Mapper, log: cfg.Logger, now: cfg.Now,
+		accessPause: cfg.AccessPause, errorPause: cfg.ErrorPause}
+	if r.log == nil {
+		r.log = slog.New(slog.DiscardHandler)
+	}
+	if r.now == nil {
+		r.now = time.Now
+	}
+	if r.accessPause <= 0 {
+		r.accessPause = time.Hour
+	}
+	if r.errorPause <= 0 {
+		r.errorPause = 5 * time.Minute
+	}
+	for _, c := range cfg.Collections {
+		r.collections = append(r.collections, c.withDefaults())
+	}
+	return r
+}
+
+func (c CollectionConfig) withDefaults() CollectionConfig {
+	if c.Lookback <= 0 {
+		c.Lookback = 72 * time.Hour
+	}
+	if c.PollInterval <= 0 {
+		c.PollInterval = 5 * time.Minute
+	}
+	if c.Limit <= 0 {
+		c.Limit = 100
+	}
+	if c.SearchMax == 0 && c.Name == "compromised/reaper" {
+		c.SearchMax = reaperMax
+	}
+	return c
+}
+
+// Run polls every collection until ctx ends, then returns nil. Failures
+// never end it: they are recorded in each collection's state, logged, and
+// retried after a pause.
+func (r *Runner) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	for _, c := range r.collections {
+		wg.Go(func() { r.newLoop(c).run(ctx) })
+	}
+	wg.Wait()
+	return nil
+}
+
+// RunOnce makes one pass: each collection is read until the API has
+// nothing more, then RunOnce returns the collections' errors, joined.
+func (r *Runner) RunOnce(ctx context.Context) error {
+	var wg sync.WaitGroup
+	errs := make([]error, len(r.collections))
+	for i, c := range r.collections {
+		wg.Go(func() { errs[i] = r.newLoop(c).catchUp(ctx) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
