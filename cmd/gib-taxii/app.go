@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 
+	"github.com/gib-taxii/gib-taxii/ingest"
 	"github.com/gib-taxii/gib-taxii/storage/boltstore"
 	"github.com/gib-taxii/gib-taxii/taxii"
 )
@@ -16,11 +18,16 @@ import (
 // The store must satisfy what the TAXII server reads.
 var _ taxii.Store = (*boltstore.Store)(nil)
 
-// app is the running server: the store and the TAXII API over it.
+// The store must also satisfy what ingest writes.
+var _ ingest.Store = (*boltstore.Store)(nil)
+
+// app is the running server: the store, the Group-IB ingest loops writing
+// into it, and the TAXII API reading from it.
 type app struct {
 	cfg      Config
 	log      *slog.Logger
 	store    *boltstore.Store
+	runner   *ingest.Runner // nil when no Group-IB collection is enabled
 	http     *http.Server
 	listener net.Listener
 }
@@ -28,7 +35,7 @@ type app struct {
 // openApp opens the store and binds the listener; Run serves until the
 // context ends. Close releases what openApp took, in reverse order.
 func openApp(cfg Config, log *slog.Logger) (*app, error) {
-	store, err := boltstore.Open(cfg.Storage.Path, boltstore.Options{MaxLimit: cfg.TAXII.PageSize.Max})
+	store, err := openStore(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -37,6 +44,10 @@ func openApp(cfg Config, log *slog.Logger) (*app, error) {
 	if err != nil {
 		_ = store.Close()
 		return nil, fmt.Errorf("taxii server: %w", err)
+	}
+	if a.runner, err = newRunner(cfg, store, log); err != nil {
+		_ = store.Close()
+		return nil, err
 	}
 	t := cfg.TAXII.Timeouts
 	a.http = &http.Server{
@@ -51,6 +62,11 @@ func openApp(cfg Config, log *slog.Logger) (*app, error) {
 		return nil, err
 	}
 	return a, nil
+}
+
+// openStore opens the configured store file.
+func openStore(cfg Config) (*boltstore.Store, error) {
+	return boltstore.Open(cfg.Storage.Path, boltstore.Options{MaxLimit: cfg.TAXII.PageSize.Max})
 }
 
 func (a *app) listen() (net.Listener, error) {
@@ -88,18 +104,30 @@ func serverTLSConfig(cert tls.Certificate) *tls.Config {
 // Addr is the address the server listens on (useful with port 0).
 func (a *app) Addr() string { return a.listener.Addr().String() }
 
-// Run serves until ctx ends, then drains requests for at most the
-// configured shutdown time.
+// Run polls Group-IB and serves TAXII until ctx ends; then it stops the
+// ingest loops first (a page in flight is either committed or not at all),
+// and drains HTTP requests for at most the configured shutdown time.
 func (a *app) Run(ctx context.Context) error {
+	ingestCtx, stopIngest := context.WithCancel(ctx)
+	defer stopIngest()
+	var loops sync.WaitGroup
+	if a.runner != nil {
+		loops.Go(func() { _ = a.runner.Run(ingestCtx) })
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- a.http.Serve(a.listener) }()
 	a.log.Info("taxii server listening", "addr", a.Addr(), "discovery", a.cfg.TAXII.ExternalURL+"/taxii2/")
+	var serveErr error
 	select {
-	case err := <-errc:
-		return fmt.Errorf("serve: %w", err)
+	case serveErr = <-errc:
 	case <-ctx.Done():
 	}
 	a.log.Info("shutting down")
+	stopIngest()
+	loops.Wait()
+	if serveErr != nil {
+		return fmt.Errorf("serve: %w", serveErr)
+	}
 	sctx, cancel := context.WithTimeout(context.Background(), a.cfg.TAXII.Timeouts.Shutdown)
 	defer cancel()
 	if err := a.http.Shutdown(sctx); err != nil {

@@ -17,6 +17,7 @@ type Config struct {
 	Storage storageConfig `yaml:"storage"`
 	TAXII   taxiiConfig   `yaml:"taxii"`
 	Users   []userConfig  `yaml:"users"`
+	GroupIB groupibConfig `yaml:"groupib"`
 	Log     logConfig     `yaml:"log"`
 }
 
@@ -57,6 +58,10 @@ type collectionConfig struct {
 	Title         string `yaml:"title"`
 	Description   string `yaml:"description"`
 	AnonymousRead bool   `yaml:"anonymous_read"`
+	// Sources are the Group-IB collections that feed this collection;
+	// Types limits the STIX types taken from them (empty: all).
+	Sources []string `yaml:"sources"`
+	Types   []string `yaml:"types"`
 }
 
 type tlsConfig struct {
@@ -99,29 +104,34 @@ func defaultConfig() Config {
 				ReadHeader: 10 * time.Second, Write: 5 * time.Minute, Idle: 2 * time.Minute, Shutdown: 10 * time.Second,
 			},
 		},
-		Log: logConfig{Level: "info", Format: "json"},
+		GroupIB: defaultGroupIB(),
+		Log:     logConfig{Level: "info", Format: "json"},
 	}
 }
 
-// loadConfig reads and validates a config file. Unknown keys and invalid
-// values are errors that name the key.
-func loadConfig(path string) (Config, error) {
+// loadConfig reads and validates a config file, then applies secrets from
+// the environment. Unknown keys and invalid values are errors that name
+// the key.
+func loadConfig(path string, getenv func(string) string) (Config, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return Config{}, fmt.Errorf("read config: %w", err)
 	}
-	cfg, err := parseConfig(raw)
+	cfg, err := parseConfig(raw, getenv)
 	if err != nil {
 		return Config{}, fmt.Errorf("config %s: %w", path, err)
 	}
 	return cfg, nil
 }
 
-func parseConfig(raw []byte) (Config, error) {
+func parseConfig(raw []byte, getenv func(string) string) (Config, error) {
 	cfg := defaultConfig()
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	dec.KnownFields(true)
 	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
+		return Config{}, err
+	}
+	if err := cfg.GroupIB.applyEnv(getenv); err != nil {
 		return Config{}, err
 	}
 	if err := cfg.validate(); err != nil {

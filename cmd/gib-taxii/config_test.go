@@ -12,7 +12,7 @@ import (
 )
 
 func TestExampleConfigIsValid(t *testing.T) {
-	cfg, err := loadConfig("../../config.example.yaml")
+	cfg, err := loadConfig("../../config.example.yaml", noEnv)
 	require.NoError(t, err)
 	assert.Equal(t, "https://taxii.example.com", cfg.TAXII.ExternalURL)
 	assert.Equal(t, 168*time.Hour, cfg.TAXII.NextMaxAge)
@@ -47,7 +47,7 @@ taxii:
 `
 
 func TestMinimalConfigGetsDefaults(t *testing.T) {
-	cfg, err := parseConfig([]byte(minimal))
+	cfg, err := parseConfig([]byte(minimal), noEnv)
 	require.NoError(t, err)
 	assert.Equal(t, "http://127.0.0.1:8080", cfg.TAXII.ExternalURL)
 	assert.Equal(t, 100, cfg.TAXII.PageSize.Default)
@@ -63,7 +63,7 @@ func TestConfigYAMLErrorsNameTheLine(t *testing.T) {
 		"not a number":       {"taxii: {page_size: {max: lots}}", "line 1: cannot unmarshal"},
 	}
 	for name, tc := range cases {
-		_, err := parseConfig([]byte(tc.yaml))
+		_, err := parseConfig([]byte(tc.yaml), noEnv)
 		require.Error(t, err, name)
 		assert.Contains(t, err.Error(), tc.want, name)
 	}
@@ -107,7 +107,7 @@ func TestConfigValueErrorsNameTheKey(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			cfg, err := parseConfig([]byte(minimal))
+			cfg, err := parseConfig([]byte(minimal), noEnv)
 			require.NoError(t, err)
 			tc.edit(&cfg)
 			err = cfg.validate()
@@ -129,7 +129,7 @@ taxii:
     - path: a
       title: B
 `
-	_, err := parseConfig([]byte(cfg))
+	_, err := parseConfig([]byte(cfg), noEnv)
 	require.Error(t, err)
 	for _, want := range []string{
 		"taxii.api_roots[0].collections[1].id: \"3a1f6c2e-9b4d-4e7a-8c5f-1d2e3f4a5b6c\" is used twice",
@@ -142,6 +142,8 @@ taxii:
 }
 
 func TestLoadConfigMissingFile(t *testing.T) {
-	_, err := loadConfig(t.TempDir() + "/none.yaml")
+	_, err := loadConfig(t.TempDir()+"/none.yaml", noEnv)
 	assert.ErrorIs(t, err, os.ErrNotExist)
 }
+
+func noEnv(string) string { return "" }

@@ -39,6 +39,7 @@ func (c *Config) validate() error {
 	}
 	c.TAXII.validate(&p)
 	c.validateUsers(&p)
+	c.validateGroupIB(&p)
 	if _, ok := logLevels[c.Log.Level]; !ok {
 		p.add("log.level", "%q is not one of debug, info, warn, error", c.Log.Level)
 	}

@@ -9,7 +9,6 @@ import (
 	"os"
 
 	"github.com/gib-taxii/gib-taxii/storage"
-	"github.com/gib-taxii/gib-taxii/storage/boltstore"
 )
 
 // importBatch is the number of objects committed per transaction: bbolt
@@ -27,7 +26,7 @@ func runImport(ctx context.Context, e env, args []string) error {
 		fs.Usage()
 		return errors.New("import: --config, --collection and one file are required")
 	}
-	cfg, err := loadConfig(*configPath)
+	cfg, err := loadConfig(*configPath, e.getenv)
 	if err != nil {
 		return err
 	}
@@ -40,7 +39,7 @@ func runImport(ctx context.Context, e env, args []string) error {
 		return fmt.Errorf("import: %w", err)
 	}
 	defer f.Close()
-	store, err := boltstore.Open(cfg.Storage.Path, boltstore.Options{})
+	store, err := openStore(cfg)
 	if err != nil {
 		return err
 	}

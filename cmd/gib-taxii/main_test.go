@@ -70,7 +70,7 @@ log: {level: warn}
 `, filepath.Join(dir, "store.db"), testCollection, hash)
 	path = filepath.Join(dir, "config.yaml")
 	require.NoError(t, os.WriteFile(path, []byte(yaml), 0o600))
-	cfg, err = loadConfig(path)
+	cfg, err = loadConfig(path, noEnv)
 	require.NoError(t, err)
 	return path, cfg
 }

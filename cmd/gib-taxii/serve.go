@@ -19,7 +19,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 		fs.Usage()
 		return errors.New("serve: --config is required (see config.example.yaml)")
 	}
-	cfg, err := loadConfig(*configPath)
+	cfg, err := loadConfig(*configPath, e.getenv)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"fmt"
+	"net/url"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/gib-taxii/gib-taxii/ingest"
+)
+
+// groupibConfig is the groupib section: the API connection and the
+// collections to poll.
+type groupibConfig struct {
+	URL string `yaml:"url"`
+	// Username and APIKey may (and should) come from GIB_USERNAME and
+	// GIB_API_KEY, or the files named by GIB_USERNAME_FILE/GIB_API_KEY_FILE.
+	Username    string                         `yaml:"username"`
+	APIKey      string                         `yaml:"api_key"`
+	Proxy       string                         `yaml:"proxy"`
+	Timeout     time.Duration                  `yaml:"timeout"`
+	RateLimit   float64                        `yaml:"rate_limit"`
+	Burst       int                            `yaml:"burst"`
+	Collections map[string]gibCollectionConfig `yaml:"collections"`
+}
+
+type gibCollectionConfig struct {
+	Enabled      *bool             `yaml:"enabled"`
+	Lookback     time.Duration     `yaml:"lookback"`
+	PollInterval time.Duration     `yaml:"poll_interval"`
+	Limit        int               `yaml:"limit"`
+	Params       map[string]string `yaml:"params"`
+}
+
+func defaultGroupIB() groupibConfig {
+	return groupibConfig{URL: ingest.DefaultBaseURL, Timeout: 120 * time.Second, RateLimit: 1, Burst: 1}
+}
+
+func (c gibCollectionConfig) enabled() bool { return c.Enabled == nil || *c.Enabled }
+
+// applyEnv takes the credentials from the environment when set there.
+func (g *groupibConfig) applyEnv(getenv func(string) string) error {
+	for _, s := range []struct {
+		name string
+		dst  *string
+	}{{"GIB_USERNAME", &g.Username}, {"GIB_API_KEY", &g.APIKey}} {
+		if v := getenv(s.name); v != "" {
+			*s.dst = v
+		}
+		if file := getenv(s.name + "_FILE"); file != "" {
+			raw, err := os.ReadFile(file)
+			if err != nil {
+				return fmt.Errorf("%s_FILE: %w", s.name, err)
+			}
+			*s.dst = strings.TrimSpace(string(raw))
+		}
+	}
+	return nil
+}
+
+// enabledCollections returns the names of the collections to poll, sorted.
+func (g groupibConfig) enabledCollections() []string {
+	var names []string
+	for name, c := range g.Collections {
+		if c.enabled() {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+func (c *Config) validateGroupIB(p *problems) {
+	g := c.GroupIB
+	if u, err := url.Parse(g.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		p.add("groupib.url", "%q is not an http(s) URL", g.URL)
+	}
+	if g.Proxy != "" {
+		if u, err := url.Parse(g.Proxy); err != nil || u.Host == "" {
+			p.add("groupib.proxy", "is not a URL such as http://user:pass@proxy:3128")
+		}
+	}
+	if g.Timeout <= 0 {
+		p.add("groupib.timeout", "must be a positive duration")
+	}
+	if g.RateLimit <= 0 || g.Burst < 1 {
+		p.add("groupib.rate_limit", "rate_limit must be positive and burst at least 1")
+	}
+	for name, gc := range g.Collections {
+		key := "groupib.collections[" + name + "]"
+		switch {
+		case gc.Limit < 0 || gc.Limit > 5000:
+			p.add(key+".limit", "must be between 1 and 5000")
+		case gc.Lookback < 0:
+			p.add(key+".lookback", "must be positive")
+		case gc.PollInterval != 0 && gc.PollInterval < 10*time.Second:
+			p.add(key+".poll_interval", "must be at least 10s")
+		}
+	}
+	if len(g.enabledCollections()) > 0 && (g.Username == "" || g.APIKey == "") {
+		p.add("groupib.username", "username and api_key are required to poll collections (or set GIB_USERNAME and GIB_API_KEY)")
+	}
+	c.validateSources(p)
+}
+
+// validateSources checks that every TAXII collection is fed by enabled
+// Group-IB collections only.
+func (c *Config) validateSources(p *problems) {
+	for i, r := range c.TAXII.APIRoots {
+		for j, coll := range r.Collections {
+			for _, src := range coll.Sources {
+				if gc, ok := c.GroupIB.Collections[src]; !ok || !gc.enabled() {
+					p.add(fmt.Sprintf("taxii.api_roots[%d].collections[%d].sources", i, j),
+						"%q is not an enabled collection under groupib.collections", src)
+				}
+			}
+		}
+	}
+}
+
+// ingestCollections turns the config into the runner's collection list,
+// with each collection's routes to TAXII collections.
+func (c Config) ingestCollections() []ingest.CollectionConfig {
+	var out []ingest.CollectionConfig
+	for _, name := range c.GroupIB.enabledCollections() {
+		gc := c.GroupIB.Collections[name]
+		ic := ingest.CollectionConfig{Name: name, Search: ingest.SearchOnly(name), Lookback: gc.Lookback,
+			PollInterval: gc.PollInterval, Limit: gc.Limit, Params: url.Values{}}
+		for k, v := range gc.Params {
+			ic.Params.Set(k, v)
+		}
+		for _, r := range c.TAXII.APIRoots {
+			for _, coll := range r.Collections {
+				for _, src := range coll.Sources {
+					if src == name {
+						ic.Routes = append(ic.Routes, ingest.Route{Collection: coll.ID, Types: typeSet(coll.Types)})
+					}
+				}
+			}
+		}
+		out = append(out, ic)
+	}
+	return out
+}
+
+func typeSet(types []string) map[string]bool {
+	if len(types) == 0 {
+		return nil
+	}
+	m := map[string]bool{}
+	for _, t := range types {
+		m[t] = true
+	}
+	return m
+}

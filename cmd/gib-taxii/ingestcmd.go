@@ -1,0 +1,67 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/gib-taxii/gib-taxii/ingest"
+	"github.com/gib-taxii/gib-taxii/mapping"
+)
+
+// newRunner builds the ingest loops of the enabled Group-IB collections,
+// or returns nil when there are none.
+func newRunner(cfg Config, store ingest.Store, log *slog.Logger) (*ingest.Runner, error) {
+	collections := cfg.ingestCollections()
+	if len(collections) == 0 {
+		return nil, nil
+	}
+	g := cfg.GroupIB
+	client, err := ingest.NewClient(ingest.ClientConfig{
+		BaseURL: g.URL, Username: g.Username, APIKey: g.APIKey, Proxy: g.Proxy, Timeout: g.Timeout,
+		UserAgent: "gib-taxii/" + version(), RateLimit: g.RateLimit, Burst: g.Burst,
+		Logger: log.With("component", "groupib"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ingest.NewRunner(ingest.RunnerConfig{
+		Client: client, Store: store, Mapper: mapping.Minimal{}, Collections: collections,
+		Logger: log.With("component", "ingest"),
+	}), nil
+}
+
+func runIngest(ctx context.Context, e env, args []string) error {
+	fs := newFlags(e, "ingest", "--config FILE --once")
+	configPath := fs.String("config", "", "YAML config file (required)")
+	once := fs.Bool("once", false, "one pass over every enabled collection, then exit (required: use serve to keep polling)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *configPath == "" || !*once {
+		fs.Usage()
+		return errors.New("ingest: --config and --once are required")
+	}
+	cfg, err := loadConfig(*configPath, e.getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(e.stderr, cfg.Log)
+	store, err := openStore(cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	runner, err := newRunner(cfg, store, log)
+	if err != nil {
+		return err
+	}
+	if runner == nil {
+		return errors.New("ingest: no collection is enabled under groupib.collections")
+	}
+	if err := runner.RunOnce(ctx); err != nil {
+		return fmt.Errorf("ingest: %w", err)
+	}
+	return printStatus(ctx, e, cfg, store)
+}
