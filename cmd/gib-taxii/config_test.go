@@ -12,8 +12,12 @@ import (
 )
 
 func TestExampleConfigIsValid(t *testing.T) {
-	cfg, err := loadConfig("../../config.example.yaml", noEnv)
+	_, err := loadConfig("../../config.example.yaml", noEnv)
+	require.ErrorContains(t, err, "GIB_USERNAME", "polling needs credentials")
+	secrets := map[string]string{"GIB_USERNAME": "analyst@example.com", "GIB_API_KEY": "k"}
+	cfg, err := loadConfig("../../config.example.yaml", func(k string) string { return secrets[k] })
 	require.NoError(t, err)
+	assert.Equal(t, []string{"ioc/common", "malware/cnc"}, cfg.GroupIB.enabledCollections())
 	assert.Equal(t, "https://taxii.example.com", cfg.TAXII.ExternalURL)
 	assert.Equal(t, 168*time.Hour, cfg.TAXII.NextMaxAge)
 	require.Len(t, cfg.TAXII.APIRoots, 1)
