@@ -49,3 +49,36 @@ func genMalwareCnC(it *Item) map[string]any {
 		"vtAll":         nil, "vtDetected": nil,
 	}
 }
+
+// genIOCPrimary renders an ioc/primary item: one network indicator (its
+// domain, URL and IP with per-value risk scores) or one file (its hashes).
+// Risk scores change on update; the indicator values do not.
+func genIOCPrimary(it *Item) map[string]any {
+	domain, ip := it.Domain(), it.IPv4()
+	url := it.URL(domain)
+	hashes := []string{it.MD5(), it.SHA1(), it.SHA256()}
+	m := poolEntity("malware", it.Stable().IntN(malwarePool))
+	actor := poolEntity(actorPoolName(it.Stable().IntN(2) == 0), it.Stable().IntN(actorPool))
+	isFile := it.Stable().IntN(4) == 0
+	r := it.Rand()
+	risk := 50 + r.IntN(50)
+	scored := func(key, v string) any {
+		return objectOrLone(it, []any{map[string]any{key: v, "riskScore": 40 + r.IntN(60)}})
+	}
+	item := map[string]any{
+		"type": "network", "riskScore": risk,
+		"domain": scored("domain", domain), "url": scored("url", url), "ip": scored("ip", ip),
+		"hash":          it.OneOrMany([]string{}),
+		"tags":          it.OneOrMany([]string{it.Pick("c2", "phishing", "payload")}),
+		"malwareList":   []any{map[string]any{"name": m.Name, "aliases": []string{m.Name + "Loader"}}},
+		"threatList":    []any{map[string]any{"name": actor.Name, "title": actor.Name + " campaign"}},
+		"dateFirstSeen": utc(it.FirstSeen), "dateLastSeen": utc(it.Updated),
+		"evaluation": it.Evaluation(90),
+	}
+	if isFile {
+		item["type"] = "file"
+		item["domain"], item["url"], item["ip"] = []any{}, []any{}, []any{}
+		item["hash"] = hashes
+	}
+	return item
+}

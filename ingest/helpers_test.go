@@ -40,10 +40,10 @@ func (itemMapper) Map(collection string, item json.RawMessage) ([]json.RawMessag
 		return nil, err
 	}
 	modified := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(h.SeqUpdate) * time.Microsecond)
-	for _, v := range []string{h.UpdateTime, h.Datetime} {
-		if t, err := time.Parse(time.RFC3339, v); err == nil {
-			modified = t.UTC()
-		}
+	// Search-only collections have no seqUpdate: their update time is the version.
+	checkpoint := map[string]string{"compromised/breached": h.UpdateTime, "compromised/reaper": h.Datetime}[collection]
+	if t, err := time.Parse(time.RFC3339, checkpoint); err == nil {
+		modified = t.UTC()
 	}
 	obj := map[string]any{
 		"type": "x-gib-item", "spec_version": "2.1", "id": itemObjectID(collection, h.ID),
