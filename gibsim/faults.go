@@ -46,12 +46,13 @@ type Fault struct {
 }
 
 // takeFault returns the first injected fault matching the collection,
-// consuming one of its times, or a random transient one at FaultRate.
-func (s *Simulator) takeFault(collection string) (Fault, bool) {
+// consuming one of its times, or a random transient one at FaultRate. A
+// resultId expiry only matches search continuations.
+func (s *Simulator) takeFault(collection string, continuation bool) (Fault, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i, f := range s.faults {
-		if f.Collection != "" && f.Collection != collection {
+		if f.Collection != "" && f.Collection != collection || f.Kind == FaultExpireResultID && !continuation {
 			continue
 		}
 		if f.Times <= 1 {

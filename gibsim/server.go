@@ -34,7 +34,7 @@ func (s *Simulator) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	collection, rest := s.route(path)
-	fault, faulty := s.takeFault(collection)
+	fault, faulty := s.takeFault(collection, r.URL.Query().Has("resultId"))
 	if faulty && failWith(r.Context(), w, fault) {
 		s.dropSession(r.URL.Query().Get("resultId")) // a failed call kills its resultId
 		return

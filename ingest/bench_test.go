@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -21,7 +23,7 @@ import (
 //
 //	go test ./ingest -run '^$' -bench FullSync -benchtime 1x
 func BenchmarkFullSync(b *testing.B) {
-	for _, items := range []int{100_000} {
+	for _, items := range benchSizes() {
 		for _, limit := range []int{100, 500} {
 			b.Run(fmt.Sprintf("items=%d/limit=%d", items, limit), func(b *testing.B) {
 				sim := gibsim.New(gibsim.Config{Seed: 1, Items: items, Collections: []string{"ioc/common"},
@@ -55,4 +57,12 @@ func benchRunner(b *testing.B, url string, store *boltstore.Store, limit int) *i
 		Collections: []ingest.CollectionConfig{{Name: "ioc/common", Lookback: 60 * 24 * time.Hour, Limit: limit,
 			Routes: []ingest.Route{{Collection: "indicators"}}}},
 		Now: func() time.Time { return time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC) }})
+}
+
+// benchSizes is 100k items unless GIB_TAXII_BENCH_ITEMS says otherwise.
+func benchSizes() []int {
+	if n, err := strconv.Atoi(os.Getenv("GIB_TAXII_BENCH_ITEMS")); err == nil && n > 0 {
+		return []int{n}
+	}
+	return []int{100_000}
 }

@@ -77,21 +77,24 @@ func TestAccessProblemsStopTheCollection(t *testing.T) {
 	}
 }
 
-// A resultId that expires mid-session restarts the window; the checkpoint
-// only moves when a window is complete.
+// A resultId that expires mid-session fails the pass and restarts the
+// window; the checkpoint only moves when a window is complete.
 func TestSearchSessionExpiryRestartsWindow(t *testing.T) {
 	e := newEnv(t, gibsim.Config{Seed: 8, Items: 45, Collections: []string{"compromised/breached"}})
 	e.sim.Inject(gibsim.Fault{Kind: gibsim.FaultExpireResultID, Collection: "compromised/breached", Times: 1})
 	opts := runnerOpts{limit: 10}
-	// The first request of the pass is the session start, which the expiry
-	// fault does not affect; the second (a continuation) finds it gone.
 	err := e.runner(opts).RunOnce(context.Background())
-	if err != nil {
-		assert.Nil(t, e.state("compromised/breached").Checkpoint, "no checkpoint from an incomplete window")
-		require.NoError(t, e.runner(opts).RunOnce(context.Background()))
-	}
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "expired")
+	st := e.state("compromised/breached")
+	assert.Nil(t, st.Checkpoint, "no checkpoint from an incomplete window")
+	assert.Equal(t, int64(10), st.Items, "the first page was committed")
+
+	require.NoError(t, e.runner(opts).RunOnce(context.Background()))
 	e.assertInSync("compromised/breached")
-	require.NotNil(t, e.state("compromised/breached").Checkpoint)
+	st = e.state("compromised/breached")
+	require.NotNil(t, st.Checkpoint)
+	assert.Equal(t, 45, e.allVersions("compromised/breached"), "re-read items stored nothing new")
 }
 
 // compromised/reaper windows holding its search maximum or more (10,000
