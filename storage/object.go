@@ -28,7 +28,6 @@ type Object struct {
 	JSON []byte
 }
 
-
 // IsType reports whether s is a well-formed STIX type name. Types and ids
 // are framed inside store keys, so only well-formed ones may reach a store.
 // The checks below are hand-written rather than regular expressions: they

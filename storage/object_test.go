@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-		"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
