@@ -33,6 +33,7 @@ func (s *Simulator) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		writeMessage(w, http.StatusNotFound, "no such endpoint")
 		return
 	}
+	s.logQuery(r.URL.RequestURI())
 	collection, rest := s.route(path)
 	fault, faulty := s.takeFault(collection, r.URL.Query().Has("resultId"))
 	if faulty && failWith(r.Context(), w, fault) {

@@ -49,6 +49,7 @@ type Simulator struct {
 	rng      *rand.Rand
 	nextID   uint64
 	requests atomic.Int64
+	queries  []string // raw queries of recent requests, for tests
 }
 
 // New builds a simulator; it starts no goroutine.
@@ -145,6 +146,26 @@ func (s *Simulator) Inject(faults ...Fault) {
 
 // Requests returns how many requests the simulator has received.
 func (s *Simulator) Requests() int64 { return s.requests.Load() }
+
+// maxQueries bounds the request log.
+const maxQueries = 1000
+
+// Queries returns the path and query of the most recent requests (up to
+// 1,000), oldest first, for tests to check what a client sent.
+func (s *Simulator) Queries() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.queries)
+}
+
+func (s *Simulator) logQuery(q string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.queries) == maxQueries {
+		s.queries = s.queries[1:]
+	}
+	s.queries = append(s.queries, q)
+}
 
 // ItemState is the current state of one simulated item.
 type ItemState struct {

@@ -21,7 +21,9 @@ func (l *loop) mapPage(items []json.RawMessage) ([]storage.Write, int) {
 		if err != nil {
 			skipped++
 			firstErr = cmpFirst(firstErr, err)
-			l.log.Debug("item skipped", "item_id", string(headOf(item).ID), "error", err.Error())
+			if skipped <= maxSkipLogs { // then only the page summary, not a flood
+				l.log.Warn("item skipped", "item_id", string(headOf(item).ID), "error", err.Error())
+			}
 			continue
 		}
 		for _, obj := range objs {
@@ -52,6 +54,9 @@ func (l *loop) mapPage(items []json.RawMessage) ([]storage.Write, int) {
 	}
 	return writes, skipped
 }
+
+// maxSkipLogs is how many skipped items a page logs one by one.
+const maxSkipLogs = 10
 
 type objectKey struct{ id, version string }
 
