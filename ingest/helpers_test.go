@@ -137,6 +137,11 @@ type runnerOpts struct {
 // runner builds a runner over every simulated collection; collection c's
 // objects go to the TAXII collection named c.
 func (e *env) runner(o runnerOpts) *ingest.Runner {
+	return e.runnerWith(o, nil)
+}
+
+// runnerWith is runner with a final edit of each collection's config.
+func (e *env) runnerWith(o runnerOpts, edit func(*ingest.CollectionConfig)) *ingest.Runner {
 	if o.mapper == nil {
 		o.mapper = itemMapper{}
 	}
@@ -156,6 +161,9 @@ func (e *env) runner(o runnerOpts) *ingest.Runner {
 		spec, _ := e.sim.Spec(name)
 		colls = append(colls, ingest.CollectionConfig{Name: name, Search: spec.Mode == gibsim.ModeSearch,
 			Lookback: 45 * 24 * time.Hour, Limit: o.limit, SearchMax: o.searchMax, Routes: []ingest.Route{{Collection: name}}})
+		if edit != nil {
+			edit(&colls[len(colls)-1])
+		}
 	}
 	return ingest.NewRunner(ingest.RunnerConfig{Client: client, Store: o.store, Mapper: o.mapper, Collections: colls,
 		Logger: log, Now: e.clock.Now, AccessPause: 50 * time.Millisecond, ErrorPause: 50 * time.Millisecond})

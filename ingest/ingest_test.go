@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gib-taxii/gib-taxii/gibsim"
+	"github.com/gib-taxii/gib-taxii/ingest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -138,4 +139,38 @@ func TestRealMapperOnSimulatedItems(t *testing.T) {
 	}
 	assert.Equal(t, int64(30), e.state("apt/threat").Skipped, "no rule: items counted as skipped")
 	assert.Contains(t, e.logs.String(), "items skipped")
+}
+
+// Run keeps polling: new items flow in while it runs, and it stops when
+// its context ends.
+func TestRunKeepsPolling(t *testing.T) {
+	e := newEnv(t, gibsim.Config{Seed: 10, Items: 20, Collections: []string{"malware/cnc"}})
+	r := e.runnerWith(runnerOpts{}, func(c *ingest.CollectionConfig) { c.PollInterval = 10 * time.Millisecond })
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	waitFor(t, func() bool { return e.state("malware/cnc").Items >= 20 })
+	e.clock.Advance(time.Hour)
+	e.sim.Advance(8)
+	waitFor(t, func() bool { return len(e.stored("malware/cnc")) == len(e.sim.Latest("malware/cnc")) })
+	cancel()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not stop")
+	}
+	e.assertInSync("malware/cnc")
+}
+
+// waitFor polls cond for up to 10 seconds.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for range 500 {
+		if cond() {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("condition not met in 10s")
 }

@@ -115,6 +115,7 @@ func (c CollectionConfig) withDefaults() CollectionConfig {
 // retried after a pause.
 func (r *Runner) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
+	wg.Go(func() { r.checkGrants(ctx) })
 	for _, c := range r.collections {
 		wg.Go(func() { r.newLoop(c).run(ctx) })
 	}
@@ -132,4 +133,25 @@ func (r *Runner) RunOnce(ctx context.Context) error {
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// checkGrants warns about enabled collections the account is not granted,
+// which would otherwise only show as 403s.
+func (r *Runner) checkGrants(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	granted, err := r.client.GrantedCollections(ctx)
+	if err != nil {
+		r.log.Warn("could not list the collections granted to this account", "error", err.Error())
+		return
+	}
+	ok := map[string]bool{}
+	for _, g := range granted {
+		ok[g] = true
+	}
+	for _, c := range r.collections {
+		if !ok[c.Name] {
+			r.log.Warn("collection is not granted to this Group-IB account: expect 403", "gib_collection", c.Name)
+		}
+	}
 }

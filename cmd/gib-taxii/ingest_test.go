@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"testing"
 	"time"
 
@@ -152,3 +153,33 @@ func TestGroupIBConfig(t *testing.T) {
 	_, err = loadConfig(cfgPath, noEnv)
 	assert.ErrorContains(t, err, "groupib.username: username and api_key are required")
 }
+
+// gib-taxii sim serves the simulated API on the address it prints.
+func TestSimCommand(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	e, out, _ := testEnv("")
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, e, []string{"sim", "--listen", "127.0.0.1:0", "--items", "5", "--tick", "50ms"}) }()
+	var base string
+	for range 200 {
+		if m := simLine.FindStringSubmatch(out.String()); m != nil {
+			base = m[1]
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	require.NotEmpty(t, base, out.String())
+	req, err := http.NewRequest(http.MethodGet, base+"user/granted_collections", nil)
+	require.NoError(t, err)
+	req.SetBasicAuth("user@example.com", "api-key")
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	res.Body.Close()
+	assert.Equal(t, http.StatusOK, res.StatusCode)
+	cancel()
+	require.NoError(t, <-done)
+
+	assert.Error(t, run(context.Background(), e, []string{"sim", "--drift", "2"}))
+}
+
+var simLine = regexp.MustCompile(`on (http://\S+/api/v2/)`)
