@@ -159,7 +159,9 @@ func TestSimCommand(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	e, out, _ := testEnv("")
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, e, []string{"sim", "--listen", "127.0.0.1:0", "--items", "5", "--tick", "50ms"}) }()
+	go func() {
+		done <- run(ctx, e, []string{"sim", "--listen", "127.0.0.1:0", "--items", "5", "--tick", "50ms"})
+	}()
 	var base string
 	for range 200 {
 		if m := simLine.FindStringSubmatch(out.String()); m != nil {
