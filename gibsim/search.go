@@ -12,6 +12,7 @@ import (
 type session struct {
 	collection string
 	entries    []entry
+	total      int // what count reports: all matches, even beyond what is served
 	next       int
 	limit      int
 	lastUsed   time.Time
@@ -42,14 +43,14 @@ func (s *Simulator) search(collection string, q url.Values, expire bool) (any, i
 			sess.entries = append(sess.entries, e)
 		}
 	}
-	total := len(sess.entries)
-	if collection == "compromised/reaper" && total > s.cfg.SearchMax {
+	sess.total = len(sess.entries)
+	if collection == "compromised/reaper" && sess.total > s.cfg.SearchMax {
 		sess.entries = sess.entries[:s.cfg.SearchMax] // reaper serves at most SearchMax entries
 	}
 	s.nextID++
 	rid := fmt.Sprintf("%040x", s.nextID^s.cfg.Seed<<20)
 	s.sessions[rid] = sess
-	return s.sessionPage(rid, sess, total), http.StatusOK
+	return s.sessionPage(rid, sess), http.StatusOK
 }
 
 func (s *Simulator) window(q url.Values) (from, to time.Time, err error) {
@@ -77,10 +78,10 @@ func (s *Simulator) continueSession(rid string, expire bool) (any, int) {
 		return message("resultId " + rid + " is expired or unknown: start a new search"), http.StatusBadRequest
 	}
 	sess.lastUsed = s.cfg.Now()
-	return s.sessionPage(rid, sess, len(sess.entries)), http.StatusOK
+	return s.sessionPage(rid, sess), http.StatusOK
 }
 
-func (s *Simulator) sessionPage(rid string, sess *session, total int) map[string]any {
+func (s *Simulator) sessionPage(rid string, sess *session) map[string]any {
 	f := s.feeds[sess.collection]
 	end := min(sess.next+sess.limit, len(sess.entries))
 	items := make([]map[string]any, 0, end-sess.next)
@@ -91,7 +92,7 @@ func (s *Simulator) sessionPage(rid string, sess *session, total int) map[string
 	if len(items) == 0 {
 		delete(s.sessions, rid)
 	}
-	return map[string]any{"count": total, "items": items, "resultId": rid}
+	return map[string]any{"count": sess.total, "items": items, "resultId": rid}
 }
 
 // dropSession forgets a session whose request failed.

@@ -34,9 +34,14 @@ type updatedBody struct {
 
 // SequenceList returns the cursor from which collection's /updated starts
 // at the given day (sequence_list?date=&collection=).
-func (c *Client) SequenceList(ctx context.Context, collection string, day time.Time) (int64, error) {
-	body, err := c.get(ctx, request{collection: collection, path: "sequence_list",
-		params: url.Values{"date": {day.UTC().Format("2006-01-02")}, "collection": {collection}}})
+// extra may carry apply_hunting_rules, which changes the feed and so its
+// start cursor.
+func (c *Client) SequenceList(ctx context.Context, collection string, day time.Time, extra url.Values) (int64, error) {
+	params := url.Values{"date": {day.UTC().Format("2006-01-02")}, "collection": {collection}}
+	if v := extra.Get("apply_hunting_rules"); v != "" {
+		params.Set("apply_hunting_rules", v)
+	}
+	body, err := c.get(ctx, request{collection: collection, path: "sequence_list", params: params})
 	if err != nil {
 		return 0, err
 	}
@@ -82,11 +87,11 @@ func (c *Client) Updated(ctx context.Context, collection string, seq int64, limi
 	if len(b.Items) == 0 {
 		return page, nil
 	}
-	switch last := headOf(b.Items[len(b.Items)-1]).SeqUpdate; {
+	switch last, ok := lastSeqUpdate(b.Items); {
 	case b.SeqUpdate.Valid:
 		page.Next = b.SeqUpdate.Value
-	case last.Valid:
-		page.Next = last.Value
+	case ok:
+		page.Next = last
 	default:
 		return UpdatedPage{}, fmt.Errorf("group-ib %s: GET %s: %w: items but no seqUpdate to continue from", collection, describe(r), ErrBadPage)
 	}
@@ -94,6 +99,17 @@ func (c *Client) Updated(ctx context.Context, collection string, seq int64, limi
 		return UpdatedPage{}, fmt.Errorf("group-ib %s: GET %s: %w: cursor went from %d back to %d", collection, describe(r), ErrBadPage, seq, page.Next)
 	}
 	return page, nil
+}
+
+// lastSeqUpdate returns the seqUpdate of the last item that has one: one
+// item without it must not block the collection.
+func lastSeqUpdate(items []json.RawMessage) (int64, bool) {
+	for i := len(items) - 1; i >= 0; i-- {
+		if h := headOf(items[i]).SeqUpdate; h.Valid {
+			return h.Value, true
+		}
+	}
+	return 0, false
 }
 
 // halvesLimit reports failures that a smaller page may avoid.
@@ -126,8 +142,9 @@ func (c *Client) Search(ctx context.Context, collection string, from, to time.Ti
 // SearchNext fetches the next page of a session. A resultId dies with any
 // failure and after 10 idle minutes, so this is never retried: the caller
 // restarts the window instead.
-func (c *Client) SearchNext(ctx context.Context, collection, resultID string) (SearchPage, error) {
-	return c.searchPage(ctx, request{collection: collection, path: collection, params: url.Values{"resultId": {resultID}}})
+func (c *Client) SearchNext(ctx context.Context, collection, resultID string, limit int) (SearchPage, error) {
+	return c.searchPage(ctx, request{collection: collection, path: collection,
+		params: url.Values{"resultId": {resultID}, "limit": {strconv.Itoa(limit)}}})
 }
 
 func (c *Client) searchPage(ctx context.Context, r request) (SearchPage, error) {

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -51,6 +52,12 @@ type Client struct {
 	http    *http.Client
 	limiter *rate.Limiter
 	log     *slog.Logger
+
+	mu sync.Mutex
+	// pausedUntil holds every request back after a 429 with Retry-After:
+	// the limit is the credential's, so all loops must wait, not only the
+	// one that was told.
+	pausedUntil time.Time
 }
 
 // NewClient checks the configuration and builds a client.
@@ -199,6 +206,9 @@ func (c *Client) backoff(attempt int) time.Duration {
 
 // attempt sends the request once. wait is the server's Retry-After.
 func (c *Client) attempt(ctx context.Context, r request) ([]byte, time.Duration, error) {
+	if err := c.waitPause(ctx); err != nil {
+		return nil, 0, err
+	}
 	if err := c.limiter.Wait(ctx); err != nil {
 		return nil, 0, err
 	}
@@ -224,9 +234,30 @@ func (c *Client) attempt(ctx context.Context, r request) ([]byte, time.Duration,
 	if res.StatusCode < 200 || res.StatusCode > 299 {
 		se := &StatusError{Collection: r.collection, Request: describe(r), Status: res.StatusCode,
 			Message: serverMessage(body), RetryAfter: retryAfter(res.Header.Get("Retry-After"))}
+		if se.Status == http.StatusTooManyRequests && se.RetryAfter > 0 {
+			c.pauseFor(min(se.RetryAfter, maxRetryAfter))
+		}
 		return nil, se.RetryAfter, se
 	}
 	return body, 0, nil
+}
+
+func (c *Client) pauseFor(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if until := time.Now().Add(d); until.After(c.pausedUntil) {
+		c.pausedUntil = until
+	}
+}
+
+func (c *Client) waitPause(ctx context.Context) error {
+	c.mu.Lock()
+	d := time.Until(c.pausedUntil)
+	c.mu.Unlock()
+	if d <= 0 {
+		return nil
+	}
+	return sleep(ctx, d)
 }
 
 func describe(r request) string {

@@ -80,14 +80,17 @@ func TestBadRequestReportsServerMessage(t *testing.T) {
 // The client identifies itself, sends Accept: */* and Basic auth.
 func TestRequestHeaders(t *testing.T) {
 	var got http.Header
+	var query url.Values
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got = r.Header.Clone()
+		got, query = r.Header.Clone(), r.URL.Query()
 		_, _ = w.Write([]byte(`{"list":{"ioc/common":"1234"}}`)) // a cursor sent as a string
 	}))
 	defer srv.Close()
-	seq, err := testClient(t, srv.URL+"/api/v2").SequenceList(context.Background(), "ioc/common", time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC))
+	seq, err := testClient(t, srv.URL+"/api/v2").SequenceList(context.Background(), "ioc/common", time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC), url.Values{"apply_hunting_rules": {"1"}, "unique": {"1"}})
 	require.NoError(t, err)
 	assert.Equal(t, int64(1234), seq)
+	assert.Equal(t, url.Values{"date": {"2026-01-02"}, "collection": {"ioc/common"}, "apply_hunting_rules": {"1"}}, query,
+		"hunting rules change the feed, so its start cursor")
 	assert.Equal(t, "*/*", got.Get("Accept"))
 	assert.Equal(t, "gib-taxii/test", got.Get("User-Agent"))
 	assert.Equal(t, "Basic "+base64.StdEncoding.EncodeToString([]byte("user@example.com:api-key")), got.Get("Authorization"))
@@ -136,4 +139,32 @@ func TestNewClientRefusesBadConfig(t *testing.T) {
 		_, err := ingest.NewClient(cfg)
 		assert.Error(t, err)
 	}
+}
+
+// A 429 with Retry-After holds back every request of the credential, not
+// only the one that was told: the limit is per account.
+func TestRetryAfterPausesEveryLoop(t *testing.T) {
+	sim, base := newSim(t, gibsim.Config{Items: 5, Collections: []string{"ioc/common", "malware/cnc"}})
+	sim.Inject(gibsim.Fault{Kind: gibsim.FaultTooManyRequests, Collection: "ioc/common", RetryAfter: time.Second})
+	c := testClient(t, base)
+	_, err := c.Updated(context.Background(), "ioc/common", 0, 10, nil)
+	require.NoError(t, err)
+	q := sim.Queries()
+	require.Len(t, q, 2, "the 429, then the retry")
+
+	sim.Inject(gibsim.Fault{Kind: gibsim.FaultTooManyRequests, Collection: "ioc/common", RetryAfter: time.Second})
+	done := make(chan time.Duration, 1)
+	go func() {
+		_, _ = c.Updated(context.Background(), "ioc/common", 0, 10, nil)
+	}()
+	for i := 0; len(sim.Queries()) < 3 && i < 1000; i++ { // wait until the 429 has been answered
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(20 * time.Millisecond)
+	go func() {
+		start := time.Now()
+		_, _ = c.Updated(context.Background(), "malware/cnc", 0, 10, nil)
+		done <- time.Since(start)
+	}()
+	assert.Greater(t, <-done, 500*time.Millisecond, "the other collection waited for the Retry-After too")
 }

@@ -2,6 +2,8 @@ package ingest_test
 
 import (
 	"context"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -83,14 +85,15 @@ func TestSearchSessionExpiryRestartsWindow(t *testing.T) {
 	e := newEnv(t, gibsim.Config{Seed: 8, Items: 45, Collections: []string{"compromised/breached"}})
 	e.sim.Inject(gibsim.Fault{Kind: gibsim.FaultExpireResultID, Collection: "compromised/breached", Times: 1})
 	opts := runnerOpts{limit: 10}
-	err := e.runner(opts).RunOnce(context.Background())
+	oneWindow := func(c *ingest.CollectionConfig) { c.MaxWindow = 60 * 24 * time.Hour }
+	err := e.runnerWith(opts, oneWindow).RunOnce(context.Background())
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "expired")
 	st := e.state("compromised/breached")
 	assert.Nil(t, st.Checkpoint, "no checkpoint from an incomplete window")
 	assert.Equal(t, int64(10), st.Items, "the first page was committed")
 
-	require.NoError(t, e.runner(opts).RunOnce(context.Background()))
+	require.NoError(t, e.runnerWith(opts, oneWindow).RunOnce(context.Background()))
 	e.assertInSync("compromised/breached")
 	st = e.state("compromised/breached")
 	require.NotNil(t, st.Checkpoint)
@@ -105,4 +108,54 @@ func TestReaperWindowsAreNarrowed(t *testing.T) {
 	require.NoError(t, e.runner(runnerOpts{limit: 10, searchMax: 25}).RunOnce(context.Background()))
 	e.assertInSync("compromised/reaper")
 	assert.Contains(t, e.logs.String(), "window=")
+}
+
+// A burst of reaper entries within one instant, more than one search
+// serves, is read by narrowing down to one-second windows; nothing is lost
+// as long as a second holds fewer than the cap.
+func TestReaperBurstIsNarrowedNotLost(t *testing.T) {
+	e := newEnv(t, gibsim.Config{Seed: 12, Items: 10, SearchMax: 25, Collections: []string{"compromised/reaper"}})
+	opts := runnerOpts{limit: 10, searchMax: 25}
+	require.NoError(t, e.runner(opts).RunOnce(context.Background()))
+	for range 4 { // 4 bursts of 20 events, each at its own second, about 60 within a minute
+		e.clock.Advance(time.Second)
+		e.sim.Advance(20)
+	}
+	e.clock.Advance(30 * time.Second)
+	require.NoError(t, e.runner(opts).RunOnce(context.Background()))
+	e.assertInSync("compromised/reaper")
+}
+
+// Windows are bounded and a failing window is retried smaller, so a long
+// lookback of a busy collection still makes progress under faults.
+func TestSearchWindowsBoundedAndShrinkOnFailure(t *testing.T) {
+	e := newEnv(t, gibsim.Config{Seed: 13, Items: 300, Collections: []string{"compromised/breached"}})
+	r := e.runnerWith(runnerOpts{limit: 10}, func(c *ingest.CollectionConfig) { c.MaxWindow = 10 * 24 * time.Hour })
+	e.sim.Inject(gibsim.Fault{Kind: gibsim.FaultExpireResultID, Collection: "compromised/breached", Times: 3})
+	for range 10 {
+		if r.RunOnce(context.Background()) == nil {
+			break
+		}
+	}
+	e.assertInSync("compromised/breached")
+	assert.Contains(t, e.logs.String(), "window=")
+}
+
+// After a failure halved the page size, the following pages keep the
+// smaller size instead of failing again at the full one.
+func TestLoweredPageSizeIsKept(t *testing.T) {
+	e := newEnv(t, gibsim.Config{Seed: 14, Items: 60, Collections: []string{"ioc/common"}})
+	e.sim.Inject(gibsim.Fault{Kind: gibsim.FaultServerError, Collection: "ioc/common", Times: 1})
+	require.NoError(t, e.runner(runnerOpts{limit: 20}).RunOnce(context.Background()))
+	e.assertInSync("ioc/common")
+	var limits []string
+	for _, q := range e.sim.Queries() {
+		if strings.Contains(q, "/updated") {
+			u, err := url.Parse(q)
+			require.NoError(t, err)
+			limits = append(limits, u.Query().Get("limit"))
+		}
+	}
+	assert.Equal(t, []string{"20", "10", "10", "10", "10", "10", "10", "10"}, limits, "the failure, 6 pages of 10, the empty page")
+	assert.Contains(t, e.logs.String(), "lowering the page size")
 }

@@ -15,10 +15,19 @@ type loop struct {
 	r   *Runner
 	c   CollectionConfig
 	log *slog.Logger
+	// limit is the page size in use: lowered when big pages fail, raised
+	// back towards c.Limit after limitRecovery good pages.
+	limit     int
+	goodPages int
+	// span bounds search windows; it halves after a failed window.
+	span time.Duration
 }
 
+// limitRecovery is how many good pages double a lowered page size.
+const limitRecovery = 10
+
 func (r *Runner) newLoop(c CollectionConfig) *loop {
-	return &loop{r: r, c: c, log: r.log.With("gib_collection", c.Name)}
+	return &loop{r: r, c: c, log: r.log.With("gib_collection", c.Name), limit: c.Limit, span: c.MaxWindow}
 }
 
 // run polls until ctx ends: read everything available, wait, repeat.
@@ -79,7 +88,7 @@ func (l *loop) updatedPage(ctx context.Context, st *State) (bool, error) {
 	next := *st
 	if next.SeqUpdate == nil {
 		start := l.r.now().Add(-l.c.Lookback)
-		seq, err := l.r.client.SequenceList(ctx, l.c.Name, start)
+		seq, err := l.r.client.SequenceList(ctx, l.c.Name, start, l.c.Params)
 		if err != nil {
 			return false, err
 		}
@@ -87,10 +96,11 @@ func (l *loop) updatedPage(ctx context.Context, st *State) (bool, error) {
 		l.log.Info("starting collection", "since", start.Format(time.DateOnly), "seq_update", seq)
 	}
 	began := time.Now()
-	page, err := l.r.client.Updated(ctx, l.c.Name, *next.SeqUpdate, l.c.Limit, l.c.Params)
+	page, err := l.r.client.Updated(ctx, l.c.Name, *next.SeqUpdate, l.limit, l.c.Params)
 	if err != nil {
 		return false, err
 	}
+	l.adaptLimit(page.Limit)
 	next.SeqUpdate, next.Queued = &page.Next, page.Count
 	res, err := l.commit(ctx, &next, page.Items)
 	if err != nil {
@@ -99,6 +109,20 @@ func (l *loop) updatedPage(ctx context.Context, st *State) (bool, error) {
 	*st = next
 	l.logPage(page.Items, res, page.Count, time.Since(began), "seq_update", page.Next)
 	return len(page.Items) > 0, nil
+}
+
+// adaptLimit keeps a page size that had to be lowered, so that the next
+// pages do not time out again, and recovers it gradually.
+func (l *loop) adaptLimit(used int) {
+	switch {
+	case used < l.limit:
+		l.limit, l.goodPages = used, 0
+		l.log.Warn("lowering the page size after failures", "limit", used)
+	case l.limit < l.c.Limit:
+		if l.goodPages++; l.goodPages >= limitRecovery {
+			l.limit, l.goodPages = min(l.limit*2, l.c.Limit), 0
+		}
+	}
 }
 
 // pageResult counts what a committed page did.

@@ -37,6 +37,9 @@ type CollectionConfig struct {
 	PollInterval time.Duration
 	// Limit is the page size asked for. Default 100.
 	Limit int
+	// MaxWindow bounds the date window of one search session (default 24h),
+	// so that a failing window is retried small, not ever larger.
+	MaxWindow time.Duration
 	// SearchMax is the most entries one search serves (10,000 for
 	// compromised/reaper): fuller windows are narrowed. 0 means no limit.
 	SearchMax int
@@ -103,6 +106,9 @@ func (c CollectionConfig) withDefaults() CollectionConfig {
 	}
 	if c.Limit <= 0 {
 		c.Limit = 100
+	}
+	if c.MaxWindow <= 0 {
+		c.MaxWindow = 24 * time.Hour
 	}
 	if c.SearchMax == 0 && c.Name == "compromised/reaper" {
 		c.SearchMax = reaperMax

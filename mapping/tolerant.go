@@ -1,9 +1,6 @@
 package mapping
 
-import (
-	"encoding/json"
-	"strconv"
-)
+import "encoding/json"
 
 // text decodes a string, a number (as its text) or null/anything else as "".
 type text string
@@ -14,9 +11,9 @@ func (t *text) UnmarshalJSON(b []byte) error {
 		*t = text(s)
 		return nil
 	}
-	var f float64
-	if json.Unmarshal(b, &f) == nil {
-		*t = text(strconv.FormatFloat(f, 'f', -1, 64))
+	var n json.Number // exact: a float64 would round long numeric ids
+	if json.Unmarshal(b, &n) == nil {
+		*t = text(n.String())
 		return nil
 	}
 	*t = ""

@@ -106,16 +106,24 @@ func (c *Config) validateGroupIB(p *problems) {
 }
 
 // validateSources checks that every TAXII collection is fed by enabled
-// Group-IB collections only.
+// Group-IB collections only, and that every enabled collection feeds one:
+// polling a collection nobody receives would use up its feed for nothing.
 func (c *Config) validateSources(p *problems) {
+	fed := map[string]bool{}
 	for i, r := range c.TAXII.APIRoots {
 		for j, coll := range r.Collections {
 			for _, src := range coll.Sources {
+				fed[src] = true
 				if gc, ok := c.GroupIB.Collections[src]; !ok || !gc.enabled() {
 					p.add(fmt.Sprintf("taxii.api_roots[%d].collections[%d].sources", i, j),
 						"%q is not an enabled collection under groupib.collections", src)
 				}
 			}
+		}
+	}
+	for _, name := range c.GroupIB.enabledCollections() {
+		if !fed[name] {
+			p.add("groupib.collections["+name+"]", "no TAXII collection lists it in sources: add it to one, or set enabled: false")
 		}
 	}
 }

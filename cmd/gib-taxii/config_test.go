@@ -105,6 +105,17 @@ func TestConfigValueErrorsNameTheKey(t *testing.T) {
 		"bad permission": {func(c *Config) {
 			c.Users = []userConfig{{Name: "a", Permissions: map[string]string{"indicators": "admin"}}}
 		}, "users[0].permissions[indicators]"},
+		"unfed groupib collection": {func(c *Config) {
+			c.GroupIB.Username, c.GroupIB.APIKey = "u", "k"
+			c.GroupIB.Collections = map[string]gibCollectionConfig{"ioc/common": {}}
+		}, "groupib.collections[ioc/common]: no TAXII collection lists it in sources"},
+		"source not enabled": {func(c *Config) {
+			c.TAXII.APIRoots[0].Collections[0].Sources = []string{"malware/cnc"}
+		}, `taxii.api_roots[0].collections[0].sources: "malware/cnc" is not an enabled collection`},
+		"no credentials": {func(c *Config) {
+			c.GroupIB.Collections = map[string]gibCollectionConfig{"ioc/common": {}}
+			c.TAXII.APIRoots[0].Collections[0].Sources = []string{"ioc/common"}
+		}, "groupib.username: username and api_key are required"},
 		"unknown collection": {func(c *Config) {
 			c.Users = []userConfig{{Name: "a", Permissions: map[string]string{"reports": "read"}}}
 		}, `users[0].permissions[reports]: no collection has id or alias "reports"`},
