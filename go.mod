@@ -13,6 +13,7 @@ require (
 
 require (
 	github.com/TcM1911/stix2 v0.10.3 // indirect
+	github.com/gowebpki/jcs v1.0.2 // indirect
 	github.com/labstack/gommon v0.5.0 // indirect
 	github.com/mattn/go-colorable v0.1.15 // indirect
 	github.com/mattn/go-isatty v0.0.22 // indirect

@@ -49,8 +49,8 @@ func (Minimal) Map(collection string, item json.RawMessage) ([]json.RawMessage, 
 	if err != nil {
 		return nil, err
 	}
-	out := []json.RawMessage{identityJSON, amberJSON}
-	for _, i := range dedupe(iocs) {
+	out := []json.RawMessage{minIdentityJSON, amberJSON}
+	for _, i := range dedupeIOCs(iocs) {
 		b, err := i.indicator(collection, string(it.ID), created, modified)
 		if err != nil {
 			return nil, err
@@ -140,7 +140,7 @@ func parseDate(s string) (time.Time, error) {
 
 type ioc struct{ kind, value string }
 
-func dedupe(iocs []ioc) []ioc {
+func dedupeIOCs(iocs []ioc) []ioc {
 	seen := map[ioc]bool{}
 	out := iocs[:0:0]
 	for _, i := range iocs {

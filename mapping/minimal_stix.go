@@ -56,7 +56,7 @@ func (i ioc) pattern() string {
 	return "[" + i.kind + ":value = " + lit + "]"
 }
 
-var identityJSON = mustJSON(map[string]any{
+var minIdentityJSON = mustJSON(map[string]any{
 	"type": "identity", "spec_version": "2.1", "id": IdentityID,
 	"created": "2024-01-01T00:00:00.000Z", "modified": "2024-01-01T00:00:00.000Z",
 	"name": "Group-IB", "identity_class": "organization",

@@ -1,0 +1,163 @@
+package mapping
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+)
+
+// fixedDate dates objects whose content does not depend on one item (an
+// actor or malware named by many reports): re-emitting them is a no-op.
+const fixedDate = "2020-01-01T00:00:00.000Z"
+
+// Map returns the STIX objects of one item: the objects its collection's
+// rules produce, their relationships, the Group-IB identity and the TLP
+// marking definitions they reference, each as compact JSON with sorted
+// keys, so that the same item always gives the same bytes. An item whose
+// objects fail validation is an error naming the rule.
+func (e *Engine) Map(collection string, raw json.RawMessage) ([]json.RawMessage, error) {
+	cm, ok := e.collections[collection]
+	if !ok {
+		return nil, fmt.Errorf("%s: %w", collection, ErrNoRule)
+	}
+	item, err := decodeItem(raw)
+	if err != nil {
+		return nil, err
+	}
+	ic, err := cm.context(item, e.now())
+	if err != nil {
+		return nil, err
+	}
+	m := &mapper{cm: cm, ic: ic, c: &evalCtx{root: item, personal: cm.personal, outputs: map[string][]string{}}}
+	for _, r := range cm.rules {
+		if err := m.emitRule(r); err != nil {
+			return nil, err
+		}
+	}
+	for _, rr := range cm.rels {
+		m.emitRelationships(rr)
+	}
+	return m.finish(e.source)
+}
+
+func decodeItem(raw json.RawMessage) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var item any
+	if err := dec.Decode(&item); err != nil {
+		return nil, fmt.Errorf("decode item: %w", err)
+	}
+	if _, ok := item.(map[string]any); !ok {
+		return nil, errors.New("the item is not a JSON object")
+	}
+	return item, nil
+}
+
+// itemContext is what every object of one item shares.
+type itemContext struct {
+	id                string
+	created, modified string
+	tlp               string // marking-definition id
+	confidence        any
+	ttlDays           int
+	evaluation        map[string]any
+	portal            string
+}
+
+func (cm *collectionMap) context(item any, now time.Time) (itemContext, error) {
+	c := &evalCtx{root: item}
+	ic := itemContext{ttlDays: cm.defaultTTL, tlp: tlp2[cm.defaultTLP]}
+	if ids := cm.itemID.eval(item, item); len(ids) > 0 {
+		ic.id = scalarString(ids[0])
+	}
+	if ic.id == "" {
+		return ic, errors.New("the item has no id")
+	}
+	created, okC := firstDate(cm.created, item, now)
+	modified, okM := firstDate(cm.modified, item, now)
+	switch {
+	case !okC && !okM:
+		return ic, fmt.Errorf("item %s: %w", ic.id, errNoDate)
+	case !okC:
+		created = modified
+	case !okM || modified.Before(created):
+		modified = created
+	}
+	ic.created, ic.modified = created.Format(stixTimestamp), modified.Format(stixTimestamp)
+	if cm.tlp != nil {
+		if v := cm.tlp.eval(item, item); len(v) > 0 && tlpMarking(scalarString(v[0])) != "" {
+			ic.tlp = tlpMarking(scalarString(v[0]))
+		}
+	}
+	if cm.confidence != nil {
+		if v := transforms["confidence"](cm.confidence.eval(item, item), ""); len(v) > 0 {
+			ic.confidence = v[0]
+		}
+	}
+	if cm.ttl != nil {
+		if v := transforms["int"](cm.ttl.eval(item, item), ""); len(v) > 0 && v[0].(int64) > 0 {
+			ic.ttlDays = int(min(v[0].(int64), 3650))
+		}
+	}
+	ic.evaluation = evaluationProps(cm.evaluation, item)
+	if cm.portal != nil {
+		if v := cm.portal.eval(c, item); len(v) > 0 {
+			ic.portal = scalarString(v[0])
+		}
+	}
+	return ic, nil
+}
+
+// firstDate returns the first parsable date of the expression; dates in
+// the future (bad data) are clamped to now.
+func firstDate(e *expr, item any, now time.Time) (time.Time, bool) {
+	if e == nil {
+		return time.Time{}, false
+	}
+	for _, v := range e.eval(item, item) {
+		if t, ok := parseAPIDate(scalarString(v)); ok {
+			if limit := now.UTC().Truncate(time.Millisecond); t.After(limit) {
+				t = limit
+			}
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// evaluationProps keeps Group-IB's own assessment in custom properties.
+func evaluationProps(e *expr, item any) map[string]any {
+	if e == nil {
+		return nil
+	}
+	vals := e.eval(item, item)
+	if len(vals) == 0 {
+		return nil
+	}
+	ev, ok := vals[0].(map[string]any)
+	if !ok {
+		return nil
+	}
+	out := map[string]any{}
+	for key, prop := range map[string]string{"admiraltyCode": "x_gib_admiralty_code", "reliability": "x_gib_reliability",
+		"credibility": "x_gib_credibility", "severity": "x_gib_severity"} {
+		if v, ok := lookupKey(ev, key); ok && v != nil && scalarString(v) != "" {
+			out[prop] = v
+		}
+	}
+	return out
+}
+
+// sortedKeys is used for deterministic iteration.
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+

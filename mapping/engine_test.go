@@ -1,0 +1,70 @@
+package mapping
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/gib-taxii/gib-taxii/storage"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var testNow = func() time.Time { return time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC) }
+
+func loadTest(t *testing.T, path string) *Engine {
+	t.Helper()
+	e, err := Load(path, Options{Now: testNow})
+	require.NoError(t, err)
+	return e
+}
+
+// objectsOf maps an item and parses every object as the store will.
+func objectsOf(t *testing.T, e *Engine, collection, item string) map[string]map[string]any {
+	t.Helper()
+	raws, err := e.Map(collection, json.RawMessage(item))
+	require.NoError(t, err)
+	out := map[string]map[string]any{}
+	for _, raw := range raws {
+		_, err := storage.ParseObject(raw)
+		require.NoError(t, err, string(raw))
+		var m map[string]any
+		require.NoError(t, json.Unmarshal(raw, &m))
+		out[m["id"].(string)] = m
+	}
+	return out
+}
+
+func byType(objs map[string]map[string]any, typ string) []map[string]any {
+	var out []map[string]any
+	for _, o := range objs {
+		if o["type"] == typ {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+func TestEngineSmoke(t *testing.T) {
+	e := loadTest(t, "testdata/engine_test.yaml")
+	objs := objectsOf(t, e, "ioc/common", `{"id":"ioc-1","url":["https://a.example/x'y"],"ip":"192.0.2.1:8080",
+		"hash":["d41d8cd98f00b204e9800998ecf8427e"],"malwareList":[{"name":"ShadowPad"}],
+		"dateFirstSeen":"2025-01-01T03:00:00+03:00","dateLastSeen":"2025-01-05T00:00:00+00:00"}`)
+	inds := byType(objs, "indicator")
+	require.Len(t, inds, 3)
+	var patterns []string
+	for _, i := range inds {
+		patterns = append(patterns, i["pattern"].(string))
+		assert.Equal(t, "2025-01-01T00:00:00.000Z", i["created"])
+		assert.Equal(t, "2025-01-05T00:00:00.000Z", i["modified"])
+		assert.Equal(t, "2025-01-31T00:00:00.000Z", i["valid_until"], "30 days after valid_from")
+		assert.Equal(t, []any{"marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"}, i["object_marking_refs"])
+	}
+	assert.ElementsMatch(t, []string{`[url:value = 'https://a.example/x\'y']`, `[ipv4-addr:value = '192.0.2.1']`,
+		`[file:hashes.'MD5' = 'd41d8cd98f00b204e9800998ecf8427e']`}, patterns)
+	assert.Len(t, byType(objs, "relationship"), 2)
+	assert.Len(t, byType(objs, "malware"), 1)
+	ip := byType(objs, "ipv4-addr")
+	require.Len(t, ip, 1)
+	assert.Equal(t, "192.0.2.1:8080", ip[0]["value"])
+}

@@ -1,0 +1,155 @@
+package mapping
+
+import (
+	"go.yaml.in/yaml/v3"
+)
+
+// collectionMap is the compiled mapping of one Group-IB collection.
+type collectionMap struct {
+	name                 string
+	itemID               *expr
+	created, modified    *expr
+	tlp, ttl, confidence *expr
+	evaluation           *expr
+	portal               *templateValue
+	defaultTLP           string
+	defaultTTL           int
+	personal             bool
+	rules                []*rule
+	rels                 []*relRule
+}
+
+// relRule creates relationships from every object of one rule to every
+// object of others, for one item.
+type relRule struct {
+	line    int
+	rel     string
+	source  *rule
+	targets []*rule
+}
+
+func (l *loader) collection(name string, n *yaml.Node) *collectionMap {
+	cm := &collectionMap{name: name, defaultTLP: l.defaults.tlp, defaultTTL: l.defaults.ttlDays, personal: l.defaults.personal}
+	cm.itemID, _ = parseExpr("id", nil)
+	var rels *yaml.Node
+	l.pairs(n, "collection "+name, func(key string, k, v *yaml.Node) {
+		switch key {
+		case "description":
+		case "item_id":
+			cm.itemID = l.expr(v)
+		case "created":
+			cm.created = l.expr(v)
+		case "modified":
+			cm.modified = l.expr(v)
+		case "tlp":
+			cm.tlp = l.expr(v)
+		case "ttl":
+			cm.ttl = l.expr(v)
+		case "confidence":
+			cm.confidence = l.expr(v)
+		case "evaluation":
+			cm.evaluation = l.expr(v)
+		case "portal_link":
+			if t, err := parseTemplate(v.Value, l.maps); err != nil {
+				l.errorf(v, "%v", err)
+			} else {
+				cm.portal = &t
+			}
+		case "default_tlp":
+			cm.defaultTLP = l.tlpName(v)
+		case "default_ttl_days":
+			cm.defaultTTL = l.intValue(v, 0, 3650)
+		case "personal_data":
+			cm.personal = l.boolValue(v)
+		case "objects":
+			l.rules(cm, v)
+		case "relationships":
+			rels = v
+		default:
+			l.errorf(k, "unknown key %q in collection %s (description, item_id, created, modified, tlp, ttl, "+
+				"confidence, evaluation, portal_link, default_tlp, default_ttl_days, personal_data, objects, relationships)", key, name)
+		}
+	})
+	if cm.created == nil && cm.modified == nil {
+		l.errorf(n, "collection %s: set created and/or modified (the item's date paths)", name)
+	}
+	if rels != nil {
+		l.relationships(cm, rels)
+	}
+	return cm
+}
+
+func (l *loader) rules(cm *collectionMap, n *yaml.Node) {
+	if n.Kind != yaml.SequenceNode {
+		l.errorf(n, "objects must be a list of rules")
+		return
+	}
+	seen := map[string]bool{}
+	for _, rn := range n.Content {
+		r := l.rule(cm, rn)
+		if r == nil {
+			continue
+		}
+		if seen[r.name] {
+			l.errorf(rn, "rule %q defined twice in %s", r.name, cm.name)
+		}
+		seen[r.name] = true
+		cm.rules = append(cm.rules, r)
+	}
+}
+
+func (l *loader) relationships(cm *collectionMap, n *yaml.Node) {
+	if n.Kind != yaml.SequenceNode {
+		l.errorf(n, "relationships must be a list")
+		return
+	}
+	byName := map[string]*rule{}
+	for _, r := range cm.rules {
+		byName[r.name] = r
+	}
+	for _, rn := range n.Content {
+		rr := &relRule{line: rn.Line}
+		var targets []*yaml.Node
+		l.pairs(rn, "relationship", func(key string, k, v *yaml.Node) {
+			switch key {
+			case "source":
+				rr.source = l.ruleRef(byName, v)
+			case "type":
+				rr.rel = v.Value
+			case "target":
+				targets = scalarsOf(v)
+			default:
+				l.errorf(k, "unknown key %q in relationship (source, type, target)", key)
+			}
+		})
+		for _, t := range targets {
+			if tr := l.ruleRef(byName, t); tr != nil {
+				rr.targets = append(rr.targets, tr)
+				if rr.source != nil && !relationshipAllowed(rr.source.typ, rr.rel, tr.typ) {
+					l.errorf(t, "%s %s %s is not a relationship the STIX 2.1 tables allow", rr.source.typ, rr.rel, tr.typ)
+				}
+			}
+		}
+		if rr.source == nil || rr.rel == "" || len(rr.targets) == 0 {
+			l.errorf(rn, "a relationship needs source, type and target")
+			continue
+		}
+		cm.rels = append(cm.rels, rr)
+	}
+}
+
+func (l *loader) ruleRef(byName map[string]*rule, v *yaml.Node) *rule {
+	r, ok := byName[v.Value]
+	if !ok {
+		l.errorf(v, "no rule named %q in this collection", v.Value)
+	}
+	return r
+}
+
+// scalarsOf returns a scalar node, or a sequence's items.
+func scalarsOf(v *yaml.Node) []*yaml.Node {
+	if v.Kind == yaml.SequenceNode {
+		return v.Content
+	}
+	return []*yaml.Node{v}
+}

@@ -1,0 +1,234 @@
+package mapping
+
+import (
+	"fmt"
+	"html"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// transformFunc maps the values of an expression to new values.
+type transformFunc func(vals []any, arg string) []any
+
+// transforms are the functions expressions may apply with "| name(arg)".
+// Each is pure and keeps the order of values.
+var transforms = map[string]transformFunc{
+	"lower":     eachString(strings.ToLower),
+	"upper":     eachString(strings.ToUpper),
+	"trim":      eachString(strings.TrimSpace),
+	"html_text": eachString(htmlText),
+	"date":      eachString(stixDate),
+	"int":       eachValueT(toInt),
+	"confidence": eachValueT(func(v any) any {
+		n, ok := toInt(v).(int64)
+		if !ok {
+			return nil
+		}
+		return min(max(n, 0), 100)
+	}),
+	"tlp":       eachString(tlpMarking),
+	"hash_algo": eachString(hashAlgorithm),
+	"first": func(vals []any, _ string) []any {
+		if len(vals) > 1 {
+			return vals[:1]
+		}
+		return vals
+	},
+	"join": func(vals []any, sep string) []any {
+		parts := make([]string, 0, len(vals))
+		for _, v := range vals {
+			if s := scalarString(v); s != "" {
+				parts = append(parts, s)
+			}
+		}
+		if len(parts) == 0 {
+			return nil
+		}
+		return []any{strings.Join(parts, sep)}
+	},
+	"split": func(vals []any, sep string) []any {
+		var out []any
+		for _, v := range vals {
+			for _, p := range strings.Split(scalarString(v), sep) {
+				out = appendFlat(out, strings.TrimSpace(p))
+			}
+		}
+		return out
+	},
+	"prefix": eachString2(func(s, arg string) string { return arg + s }),
+	"ip_only": eachString(func(s string) string {
+		if strings.Count(s, ":") == 1 { // 192.0.2.1:8080
+			s, _, _ = strings.Cut(s, ":")
+		}
+		return s
+	}),
+}
+
+// argTransforms need an argument.
+var argTransforms = map[string]bool{"join": true, "split": true, "prefix": true, "map": true}
+
+func parseTransform(s string, maps map[string]map[string]string) (transformCall, error) {
+	name, arg := s, ""
+	if i := strings.IndexByte(s, '('); i >= 0 {
+		if !strings.HasSuffix(s, ")") {
+			return transformCall{}, fmt.Errorf("transform %q: missing ')'", s)
+		}
+		name, arg = s[:i], s[i+1:len(s)-1]
+	}
+	if name == "map" {
+		m, ok := maps[arg]
+		if !ok {
+			return transformCall{}, fmt.Errorf("transform map(%s): no map named %q under maps", arg, arg)
+		}
+		return transformCall{name: name, arg: arg, fn: mapTransform(m)}, nil
+	}
+	fn, ok := transforms[name]
+	if !ok {
+		return transformCall{}, fmt.Errorf("unknown transform %q (known: %s, map(name))", name, strings.Join(transformNames(), ", "))
+	}
+	if argTransforms[name] != (arg != "") {
+		return transformCall{}, fmt.Errorf("transform %q: argument %q not expected or missing", name, arg)
+	}
+	return transformCall{name: name, arg: arg, fn: fn}, nil
+}
+
+func transformNames() []string {
+	names := make([]string, 0, len(transforms))
+	for n := range transforms {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// mapTransform translates values through a table (keys compared lower-
+// case); values not in it are dropped.
+func mapTransform(m map[string]string) transformFunc {
+	return func(vals []any, _ string) []any {
+		var out []any
+		for _, v := range vals {
+			if t, ok := m[strings.ToLower(strings.TrimSpace(scalarString(v)))]; ok && t != "" {
+				out = append(out, t)
+			}
+		}
+		return out
+	}
+}
+
+func eachString(f func(string) string) transformFunc {
+	return func(vals []any, _ string) []any {
+		var out []any
+		for _, v := range vals {
+			out = appendFlat(out, f(scalarString(v)))
+		}
+		return out
+	}
+}
+
+func eachString2(f func(string, string) string) transformFunc {
+	return func(vals []any, arg string) []any {
+		var out []any
+		for _, v := range vals {
+			if s := scalarString(v); s != "" {
+				out = appendFlat(out, f(s, arg))
+			}
+		}
+		return out
+	}
+}
+
+func eachValueT(f func(any) any) transformFunc {
+	return func(vals []any, _ string) []any {
+		var out []any
+		for _, v := range vals {
+			out = appendFlat(out, f(v))
+		}
+		return out
+	}
+}
+
+func toInt(v any) any {
+	s := strings.TrimSpace(scalarString(v))
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return n
+	}
+	if f, err := strconv.ParseFloat(s, 64); err == nil && f == float64(int64(f)) {
+		return int64(f)
+	}
+	return nil
+}
+
+var (
+	htmlTags   = regexp.MustCompile(`(?s)<[^>]*>`)
+	htmlBreaks = regexp.MustCompile(`(?i)<\s*(br|/p|/div|/li|/h[1-6])\s*/?>`)
+	spaces     = regexp.MustCompile(`[ \t]+`)
+	blankLines = regexp.MustCompile(`\n\s*\n+`)
+)
+
+// htmlText turns an HTML description into plain text, keeping paragraph
+// breaks.
+func htmlText(s string) string {
+	s = htmlBreaks.ReplaceAllString(s, "\n")
+	s = html.UnescapeString(htmlTags.ReplaceAllString(s, ""))
+	s = spaces.ReplaceAllString(s, " ")
+	return strings.TrimSpace(blankLines.ReplaceAllString(s, "\n\n"))
+}
+
+// dateLayouts are the formats the Group-IB API uses (GROUP-IB-API.md §3.4).
+var dateLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02", "02.01.2006"}
+
+// parseAPIDate reads a Group-IB date; zero dates (0001-01-01) are no date.
+func parseAPIDate(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	for _, layout := range dateLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			if t.Year() < 1900 {
+				return time.Time{}, false
+			}
+			return t.UTC().Truncate(time.Millisecond), true
+		}
+	}
+	// Epoch seconds, milliseconds or microseconds.
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n > 0 {
+		switch {
+		case n < 1e11:
+			return time.Unix(n, 0).UTC(), true
+		case n < 1e14:
+			return time.UnixMilli(n).UTC(), true
+		default:
+			return time.UnixMicro(n).UTC().Truncate(time.Millisecond), true
+		}
+	}
+	return time.Time{}, false
+}
+
+// stixTimestamp is STIX's millisecond UTC timestamp.
+const stixTimestamp = "2006-01-02T15:04:05.000Z"
+
+func stixDate(s string) string {
+	if t, ok := parseAPIDate(s); ok {
+		return t.Format(stixTimestamp)
+	}
+	return ""
+}
+
+// hashAlgorithm names a hash by its hex length, as STIX spells it.
+func hashAlgorithm(s string) string {
+	if _, err := strconv.ParseUint(strings.TrimSpace(s[:min(len(s), 8)]), 16, 64); err != nil {
+		return ""
+	}
+	switch len(strings.TrimSpace(s)) {
+	case 32:
+		return "MD5"
+	case 40:
+		return "SHA-1"
+	case 64:
+		return "SHA-256"
+	case 128:
+		return "SHA-512"
+	}
+	return ""
+}

@@ -1,0 +1,140 @@
+package mapping
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/gib-taxii/gib-taxii/storage"
+)
+
+// validateObject checks an object before it leaves the engine: required
+// properties, spec_version, id, timestamps, confidence, references,
+// vocabularies and, for STIX-pattern indicators, the pattern itself.
+func validateObject(obj map[string]any) error {
+	typ, _ := obj["type"].(string)
+	spec, ok := lookupType(typ)
+	if !ok {
+		return fmt.Errorf("type %q is not a STIX 2.1 type", typ)
+	}
+	if obj["spec_version"] != "2.1" {
+		return errors.New(`spec_version must be "2.1"`)
+	}
+	if id, _ := obj["id"].(string); !storage.IsID(id) || !strings.HasPrefix(id, typ+"--") {
+		return fmt.Errorf("id %q is not a %s identifier", obj["id"], typ)
+	}
+	for _, p := range spec.required {
+		if isEmpty(obj[p]) {
+			return fmt.Errorf("%s: required property %s is missing", typ, p)
+		}
+	}
+	for _, check := range []func(map[string]any, typeSpec) error{checkTimestamps, checkConfidence, checkRefs, checkVocab} {
+		if err := check(obj, spec); err != nil {
+			return err
+		}
+	}
+	return checkType(typ, obj)
+}
+
+func isEmpty(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case string:
+		return x == ""
+	case []any:
+		return len(x) == 0
+	}
+	return false
+}
+
+var timestampProps = []string{"created", "modified", "valid_from", "valid_until", "published", "first_seen",
+	"last_seen", "first_observed", "last_observed", "start_time", "stop_time"}
+
+func checkTimestamps(obj map[string]any, _ typeSpec) error {
+	for _, p := range timestampProps {
+		v, ok := obj[p]
+		if !ok {
+			continue
+		}
+		s, _ := v.(string)
+		if _, err := storage.ParseTimestamp(s); err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+	}
+	if m, c := obj["modified"], obj["created"]; m != nil && c != nil && m.(string) < c.(string) {
+		return fmt.Errorf("modified %s is before created %s", m, c)
+	}
+	if u, f := obj["valid_until"], obj["valid_from"]; u != nil && f != nil && u.(string) <= f.(string) {
+		return fmt.Errorf("valid_until %s is not after valid_from %s", u, f)
+	}
+	return nil
+}
+
+func checkConfidence(obj map[string]any, _ typeSpec) error {
+	v, ok := obj["confidence"]
+	if !ok {
+		return nil
+	}
+	n, isInt := toInt(v).(int64)
+	if !isInt || n < 0 || n > 100 || fmt.Sprint(v) != fmt.Sprint(n) {
+		return fmt.Errorf("confidence %v is not an integer from 0 to 100", v)
+	}
+	return nil
+}
+
+// checkRefs requires *_ref and *_refs properties to hold identifiers.
+func checkRefs(obj map[string]any, _ typeSpec) error {
+	for k, v := range obj {
+		if !strings.HasSuffix(k, "_ref") && !strings.HasSuffix(k, "_refs") {
+			continue
+		}
+		for _, r := range appendFlat(nil, v) {
+			if s, _ := r.(string); !storage.IsID(s) {
+				return fmt.Errorf("%s: %v is not a STIX identifier", k, r)
+			}
+		}
+	}
+	return nil
+}
+
+func checkVocab(obj map[string]any, spec typeSpec) error {
+	for prop, vocab := range spec.vocab {
+		for _, v := range appendFlat(nil, obj[prop]) {
+			if s := scalarString(v); !vocab[s] {
+				return fmt.Errorf("%s: %q is not in the STIX 2.1 vocabulary", prop, s)
+			}
+		}
+	}
+	return nil
+}
+
+var customName = regexp.MustCompile(`^[a-z0-9_]{3,250}$`)
+
+// checkType applies type-specific rules.
+func checkType(typ string, obj map[string]any) error {
+	for k := range obj {
+		if strings.HasPrefix(k, "x_") && !customName.MatchString(k) {
+			return fmt.Errorf("custom property name %q is not 3-250 characters of a-z, 0-9 and _", k)
+		}
+	}
+	switch typ {
+	case "indicator":
+		if obj["pattern_type"] == "stix" {
+			if _, err := ParsePattern(obj["pattern"].(string)); err != nil {
+				return fmt.Errorf("pattern %q: %w", obj["pattern"], err)
+			}
+		}
+	case "malware":
+		if obj["is_family"] == true && isEmpty(obj["name"]) {
+			return errors.New("malware: a family needs a name")
+		}
+	case "location":
+		if isEmpty(obj["region"]) && isEmpty(obj["country"]) && (obj["latitude"] == nil || obj["longitude"] == nil) {
+			return errors.New("location: needs region, country, or latitude and longitude")
+		}
+	}
+	return nil
+}
+
