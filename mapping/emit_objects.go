@@ -203,8 +203,8 @@ func (m *mapper) relationship(rel string, src, tgt *emitted) {
 	srcID, tgtID := src.obj["id"].(string), tgt.obj["id"].(string)
 	m.add(&emitted{fixed: fixed, obj: map[string]any{
 		"type": "relationship", "spec_version": "2.1",
-		"id":                sdoID("relationship", "relationship/"+rel+"/"+srcID+"/"+tgtID),
-		"created":           created, "modified": modified, "created_by_ref": groupIBIdentity,
+		"id":      sdoID("relationship", "relationship/"+rel+"/"+srcID+"/"+tgtID),
+		"created": created, "modified": modified, "created_by_ref": groupIBIdentity,
 		"relationship_type": rel, "source_ref": srcID, "target_ref": tgtID,
 		"object_marking_refs": []any{marking},
 	}})

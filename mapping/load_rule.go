@@ -377,4 +377,3 @@ func (l *loader) conds(n *yaml.Node) []cond {
 type existsCond struct{ e *expr }
 
 func (x existsCond) test(c *evalCtx, cur any) bool { return len(x.e.eval(c.root, cur)) > 0 }
-

@@ -60,7 +60,7 @@ func identityJSON() json.RawMessage {
 		"type": "identity", "spec_version": "2.1", "id": groupIBIdentity,
 		"created": "2024-01-01T00:00:00.000Z", "modified": "2024-01-01T00:00:00.000Z",
 		"name": "Group-IB", "identity_class": "organization", "sectors": []string{"technology"},
-		"description": "Group-IB Threat Intelligence, the source of these objects.",
+		"description":         "Group-IB Threat Intelligence, the source of these objects.",
 		"contact_information": "https://www.group-ib.com",
 	})
 	return b

@@ -137,4 +137,3 @@ func checkType(typ string, obj map[string]any) error {
 	}
 	return nil
 }
-
