@@ -2,6 +2,7 @@ package gibsim
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"math/rand/v2"
 	"slices"
@@ -202,4 +203,26 @@ func (s *Simulator) render(f *feed, e entry) map[string]any {
 		m["seqUpdate"] = e.seq
 	}
 	return m
+}
+
+// Items renders every live item of a collection, in feed order, as the API
+// would serve it: for tests and benchmarks of the mapping.
+func (s *Simulator) Items(collection string) []json.RawMessage {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := s.feeds[collection]
+	if f == nil {
+		return nil
+	}
+	var out []json.RawMessage
+	for _, e := range f.entries {
+		if !e.live {
+			continue
+		}
+		b, err := json.Marshal(s.render(f, e))
+		if err == nil {
+			out = append(out, b)
+		}
+	}
+	return out
 }

@@ -32,13 +32,22 @@ func (e *Engine) Map(collection string, raw json.RawMessage) ([]json.RawMessage,
 		return nil, err
 	}
 	m := &mapper{cm: cm, ic: ic, c: &evalCtx{root: item, personal: cm.personal, outputs: map[string][]string{}}}
-	for _, r := range cm.rules {
-		if err := m.emitRule(r); err != nil {
-			return nil, err
+	// Containers (report, grouping, note) come last, so that their refs
+	// can name every other object and relationship of the item.
+	for _, containers := range []bool{false, true} {
+		for _, r := range cm.rules {
+			if isContainer(r.typ) != containers {
+				continue
+			}
+			if err := m.emitRule(r); err != nil {
+				return nil, err
+			}
 		}
-	}
-	for _, rr := range cm.rels {
-		m.emitRelationships(rr)
+		if !containers {
+			for _, rr := range cm.rels {
+				m.emitRelationships(rr)
+			}
+		}
 	}
 	return m.finish(e.source)
 }
@@ -160,3 +169,5 @@ func sortedKeys(m map[string]any) []string {
 	sort.Strings(keys)
 	return keys
 }
+
+func isContainer(typ string) bool { return typ == "report" || typ == "grouping" || typ == "note" }

@@ -18,6 +18,9 @@ type mapper struct {
 	byID map[string]*emitted
 }
 
+// relationshipsOutput is the refs name of an item's relationships.
+const relationshipsOutput = "relationships"
+
 type emitted struct {
 	obj   map[string]any
 	rule  *rule
@@ -63,12 +66,14 @@ func (m *mapper) add(e *emitted) {
 	}
 	m.byID[id] = e
 	m.objs = append(m.objs, e)
+	name := relationshipsOutput
 	if e.rule != nil {
-		if _, seen := m.c.outputs[e.rule.name]; !seen {
-			m.c.order = append(m.c.order, e.rule.name)
-		}
-		m.c.outputs[e.rule.name] = append(m.c.outputs[e.rule.name], id)
+		name = e.rule.name
 	}
+	if _, seen := m.c.outputs[name]; !seen {
+		m.c.order = append(m.c.order, name)
+	}
+	m.c.outputs[name] = append(m.c.outputs[name], id)
 }
 
 // hasData reports whether the rule's properties produced what the type

@@ -94,14 +94,34 @@ func (l *loader) errorf(n *yaml.Node, format string, args ...any) {
 }
 
 // pairs iterates a mapping node's keys and values, refusing other kinds.
+// YAML merge keys (<<: *anchor) are honoured: merged pairs come first, so
+// that the mapping's own keys override them.
 func (l *loader) pairs(n *yaml.Node, what string, fn func(key string, k, v *yaml.Node)) {
+	n = resolve(n)
 	if n.Kind != yaml.MappingNode {
 		l.errorf(n, "%s must be a mapping", what)
 		return
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		fn(n.Content[i].Value, n.Content[i], n.Content[i+1])
+		if n.Content[i].Value == "<<" {
+			for _, m := range scalarsOf(resolve(n.Content[i+1])) {
+				l.pairs(m, what, fn)
+			}
+		}
 	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value != "<<" {
+			fn(n.Content[i].Value, n.Content[i], resolve(n.Content[i+1]))
+		}
+	}
+}
+
+// resolve follows YAML aliases.
+func resolve(n *yaml.Node) *yaml.Node {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	return n
 }
 
 func (l *loader) top(n *yaml.Node, e *Engine) {

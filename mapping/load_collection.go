@@ -108,34 +108,49 @@ func (l *loader) relationships(cm *collectionMap, n *yaml.Node) {
 		byName[r.name] = r
 	}
 	for _, rn := range n.Content {
-		rr := &relRule{line: rn.Line}
-		var targets []*yaml.Node
+		var sources, targets []*yaml.Node
+		rel := ""
 		l.pairs(rn, "relationship", func(key string, k, v *yaml.Node) {
 			switch key {
 			case "source":
-				rr.source = l.ruleRef(byName, v)
+				sources = scalarsOf(v)
 			case "type":
-				rr.rel = v.Value
+				rel = v.Value
 			case "target":
 				targets = scalarsOf(v)
 			default:
 				l.errorf(k, "unknown key %q in relationship (source, type, target)", key)
 			}
 		})
-		for _, t := range targets {
-			if tr := l.ruleRef(byName, t); tr != nil {
-				rr.targets = append(rr.targets, tr)
-				if rr.source != nil && !relationshipAllowed(rr.source.typ, rr.rel, tr.typ) {
-					l.errorf(t, "%s %s %s is not a relationship the STIX 2.1 tables allow", rr.source.typ, rr.rel, tr.typ)
-				}
-			}
-		}
-		if rr.source == nil || rr.rel == "" || len(rr.targets) == 0 {
+		if len(sources) == 0 || rel == "" || len(targets) == 0 {
 			l.errorf(rn, "a relationship needs source, type and target")
 			continue
 		}
-		cm.rels = append(cm.rels, rr)
+		for _, s := range sources {
+			if rr := l.relRule(byName, rn, s, rel, targets); rr != nil {
+				cm.rels = append(cm.rels, rr)
+			}
+		}
 	}
+}
+
+func (l *loader) relRule(byName map[string]*rule, rn, source *yaml.Node, rel string, targets []*yaml.Node) *relRule {
+	rr := &relRule{line: rn.Line, rel: rel, source: l.ruleRef(byName, source)}
+	for _, t := range targets {
+		tr := l.ruleRef(byName, t)
+		if tr == nil || rr.source == nil {
+			continue
+		}
+		if !relationshipAllowed(rr.source.typ, rel, tr.typ) {
+			l.errorf(t, "%s %s %s is not a relationship the STIX 2.1 tables allow", rr.source.typ, rel, tr.typ)
+			continue
+		}
+		rr.targets = append(rr.targets, tr)
+	}
+	if rr.source == nil || len(rr.targets) == 0 {
+		return nil
+	}
+	return rr
 }
 
 func (l *loader) ruleRef(byName map[string]*rule, v *yaml.Node) *rule {
@@ -149,7 +164,11 @@ func (l *loader) ruleRef(byName map[string]*rule, v *yaml.Node) *rule {
 // scalarsOf returns a scalar node, or a sequence's items.
 func scalarsOf(v *yaml.Node) []*yaml.Node {
 	if v.Kind == yaml.SequenceNode {
-		return v.Content
+		out := make([]*yaml.Node, len(v.Content))
+		for i, c := range v.Content {
+			out[i] = resolve(c)
+		}
+		return out
 	}
 	return []*yaml.Node{v}
 }

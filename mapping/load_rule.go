@@ -166,6 +166,7 @@ var directives = map[string]bool{"each": true, "value": true, "when": true, "pat
 // value compiles a value spec: a string template, a constant, a list, an
 // object, or a directive.
 func (l *loader) value(n *yaml.Node) value {
+	n = resolve(n)
 	switch n.Kind {
 	case yaml.ScalarNode:
 		if n.Tag != "!!str" {

@@ -59,6 +59,22 @@ var transforms = map[string]transformFunc{
 		return out
 	},
 	"prefix": eachString2(func(s, arg string) string { return arg + s }),
+	// attack_url links a MITRE ATT&CK technique id (T1059.001) to its page.
+	"attack_url": eachString(func(s string) string {
+		id := strings.ToUpper(strings.TrimSpace(s))
+		if !attackID.MatchString(id) {
+			return ""
+		}
+		return "https://attack.mitre.org/techniques/" + strings.ReplaceAll(id, ".", "/") + "/"
+	}),
+	// attack_id keeps only ATT&CK technique ids (T1059, T1059.001), dropping
+	// Group-IB's own ids such as PRE-T1105.
+	"attack_id": eachString(func(s string) string {
+		if id := strings.ToUpper(strings.TrimSpace(s)); attackID.MatchString(id) {
+			return id
+		}
+		return ""
+	}),
 	"ip_only": eachString(func(s string) string {
 		if strings.Count(s, ":") == 1 { // 192.0.2.1:8080
 			s, _, _ = strings.Cut(s, ":")
@@ -160,6 +176,8 @@ func toInt(v any) any {
 	}
 	return nil
 }
+
+var attackID = regexp.MustCompile(`^T\d{4}(\.\d{3})?$`)
 
 var (
 	htmlTags   = regexp.MustCompile(`(?s)<[^>]*>`)
