@@ -80,7 +80,7 @@ func (m *mapper) add(e *emitted) {
 // requires, other than what the engine fills in.
 func hasData(r *rule, obj map[string]any) bool {
 	for _, p := range r.spec.required {
-		if _, ok := obj[p]; !ok && p != "valid_from" && p != "published" {
+		if _, ok := obj[p]; !ok && p != "valid_from" && p != "published" && p != "object_refs" {
 			return false
 		}
 	}
@@ -155,6 +155,11 @@ func (m *mapper) dates(r *rule, obj map[string]any) {
 		if _, ok := obj["published"]; !ok {
 			obj["published"] = created
 		}
+	}
+	if isContainer(r.typ) && isEmpty(obj["object_refs"]) {
+		// STIX requires at least one reference; a report with no object
+		// of its own (an analyst overview) refers to its author.
+		obj["object_refs"] = []any{groupIBIdentity}
 	}
 }
 
