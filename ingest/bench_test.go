@@ -12,7 +12,6 @@ import (
 
 	"github.com/gib-taxii/gib-taxii/gibsim"
 	"github.com/gib-taxii/gib-taxii/ingest"
-	"github.com/gib-taxii/gib-taxii/mapping"
 	"github.com/gib-taxii/gib-taxii/storage/boltstore"
 	"github.com/stretchr/testify/require"
 )
@@ -53,7 +52,7 @@ func benchRunner(b *testing.B, url string, store *boltstore.Store, limit int) *i
 	client, err := ingest.NewClient(ingest.ClientConfig{BaseURL: url, Username: "user@example.com", APIKey: "api-key",
 		RateLimit: 1e6, Burst: 1000})
 	require.NoError(b, err)
-	return ingest.NewRunner(ingest.RunnerConfig{Client: client, Store: store, Mapper: mapping.Minimal{},
+	return ingest.NewRunner(ingest.RunnerConfig{Client: client, Store: store, Mapper: shippedMapper(b),
 		Collections: []ingest.CollectionConfig{{Name: "ioc/common", Lookback: 60 * 24 * time.Hour, Limit: limit,
 			Routes: []ingest.Route{{Collection: "indicators"}}}},
 		Now: func() time.Time { return time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC) }})

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	gibtaxii "github.com/gib-taxii/gib-taxii"
 	"github.com/gib-taxii/gib-taxii/gibsim"
 	"github.com/gib-taxii/gib-taxii/ingest"
 	"github.com/gib-taxii/gib-taxii/mapping"
@@ -232,4 +233,9 @@ func commitState(e *env, collection string, raw []byte) error {
 	return err
 }
 
-func minimalMapper() ingest.Mapper { return mapping.Minimal{} }
+// shippedMapper is the mapping engine with the repository's mappings.yaml.
+func shippedMapper(t testing.TB) ingest.Mapper {
+	e, err := mapping.Parse("mappings.yaml", gibtaxii.DefaultMappings(), mapping.Options{})
+	require.NoError(t, err)
+	return e
+}

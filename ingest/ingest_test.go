@@ -128,17 +128,25 @@ func forget(t *testing.T, e *env, collection string) {
 	require.NoError(t, commitState(e, collection, raw))
 }
 
-func TestRealMapperOnSimulatedItems(t *testing.T) {
+// The real mapping engine on simulated items: no item of a mapped
+// collection is skipped, and a collection without rules counts its items
+// as skipped.
+func TestShippedMappingOnSimulatedItems(t *testing.T) {
 	e := newEnv(t, gibsim.Config{Seed: 5, Items: 30, Drift: 0.3, Collections: []string{"ioc/common", "malware/cnc", "apt/threat"}})
-	err := e.runner(runnerOpts{mapper: minimalMapper()}).RunOnce(context.Background())
-	require.NoError(t, err)
-	for _, c := range []string{"ioc/common", "malware/cnc"} {
+	mapper := shippedMapper(t)
+	require.NoError(t, e.runner(runnerOpts{mapper: mapper}).RunOnce(context.Background()))
+	for _, c := range e.sim.Collections() {
 		st := e.state(c)
 		assert.Zero(t, st.Skipped, "%s: %s", c, describe(st))
-		assert.Greater(t, len(e.stored(c)), 30, "%s: indicators, identity and marking", c)
+		assert.Greater(t, len(e.stored(c)), 30, "%s: objects, identity and markings", c)
 	}
-	assert.Equal(t, int64(30), e.state("apt/threat").Skipped, "no rule: items counted as skipped")
-	assert.Contains(t, e.logs.String(), "items skipped")
+	noRules := mapperFunc(func(c string, item json.RawMessage) ([]json.RawMessage, error) {
+		return mapper.Map("no/such", item)
+	})
+	e2 := newEnv(t, gibsim.Config{Seed: 5, Items: 30, Collections: []string{"ioc/common"}})
+	require.NoError(t, e2.runner(runnerOpts{mapper: noRules}).RunOnce(context.Background()))
+	assert.Equal(t, int64(30), e2.state("ioc/common").Skipped, "no rule: items counted as skipped")
+	assert.Contains(t, e2.logs.String(), "items skipped")
 }
 
 // Run keeps polling: new items flow in while it runs, and it stops when

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -225,3 +226,10 @@ func (l *loader) expr(v *yaml.Node) *expr {
 }
 
 var errNoDate = errors.New("the item has none of the configured date fields")
+
+// ErrNoRule reports a collection the mappings have no rules for.
+var ErrNoRule = errors.New("no mapping rules for this collection")
+
+// Namespace is gib-taxii's UUIDv5 namespace for SDO and SRO ids. It is
+// not the STIX SCO namespace: these ids are ours, stable across re-ingest.
+var Namespace = uuid.MustParse("6b1d4f3e-2a58-4c7e-9d1b-0f3a5c7e9b24")

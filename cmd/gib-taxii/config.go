@@ -14,11 +14,17 @@ import (
 // Config is the operator's YAML file. Every key is documented in
 // config.example.yaml and the README.
 type Config struct {
-	Storage storageConfig `yaml:"storage"`
-	TAXII   taxiiConfig   `yaml:"taxii"`
-	Users   []userConfig  `yaml:"users"`
-	GroupIB groupibConfig `yaml:"groupib"`
-	Log     logConfig     `yaml:"log"`
+	Storage  storageConfig  `yaml:"storage"`
+	TAXII    taxiiConfig    `yaml:"taxii"`
+	Users    []userConfig   `yaml:"users"`
+	GroupIB  groupibConfig  `yaml:"groupib"`
+	Mappings mappingsConfig `yaml:"mappings"`
+	Log      logConfig      `yaml:"log"`
+}
+
+// mappingsConfig chooses the mapping file; empty means the embedded one.
+type mappingsConfig struct {
+	Path string `yaml:"path"`
 }
 
 type storageConfig struct {

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 
+	gibtaxii "github.com/gib-taxii/gib-taxii"
 	"github.com/gib-taxii/gib-taxii/ingest"
 	"github.com/gib-taxii/gib-taxii/mapping"
 )
@@ -17,6 +19,15 @@ func newRunner(cfg Config, store ingest.Store, log *slog.Logger) (*ingest.Runner
 	if len(collections) == 0 {
 		return nil, nil
 	}
+	engine, err := loadMappings(cfg.Mappings.Path)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range collections {
+		if !slices.Contains(engine.Collections(), c.Name) {
+			log.Warn("the mappings have no rules for this collection: its items will be skipped", "gib_collection", c.Name)
+		}
+	}
 	g := cfg.GroupIB
 	client, err := ingest.NewClient(ingest.ClientConfig{
 		BaseURL: g.URL, Username: g.Username, APIKey: g.APIKey, Proxy: g.Proxy, Timeout: g.Timeout,
@@ -27,7 +38,7 @@ func newRunner(cfg Config, store ingest.Store, log *slog.Logger) (*ingest.Runner
 		return nil, err
 	}
 	return ingest.NewRunner(ingest.RunnerConfig{
-		Client: client, Store: store, Mapper: mapping.Minimal{}, Collections: collections,
+		Client: client, Store: store, Mapper: engine, Collections: collections,
 		Logger: log.With("component", "ingest"),
 	}), nil
 }
@@ -64,4 +75,13 @@ func runIngest(ctx context.Context, e env, args []string) error {
 		return fmt.Errorf("ingest: %w", err)
 	}
 	return printStatus(ctx, e, cfg, store)
+}
+
+// loadMappings compiles the mapping file, or the embedded one when path is
+// empty. Problems name the file and line.
+func loadMappings(path string) (*mapping.Engine, error) {
+	if path == "" {
+		return mapping.Parse("mappings.yaml (embedded)", gibtaxii.DefaultMappings(), mapping.Options{})
+	}
+	return mapping.Load(path, mapping.Options{})
 }
