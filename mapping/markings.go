@@ -38,7 +38,21 @@ func tlpLevel(s string) string {
 func tlpMarking(s string) string { return tlp2[tlpLevel(s)] }
 
 // markingJSON is the marking definition of a TLP 2.0 level.
-func markingJSON(level string) json.RawMessage {
+func markingJSON(level string) json.RawMessage { return markingDefs[level] }
+
+// markingDefs and identityDef are rendered once: they never change.
+var (
+	markingDefs = func() map[string]json.RawMessage {
+		m := map[string]json.RawMessage{}
+		for level := range tlp2 {
+			m[level] = renderMarking(level)
+		}
+		return m
+	}()
+	identityDef = renderIdentity()
+)
+
+func renderMarking(level string) json.RawMessage {
 	b, err := json.Marshal(map[string]any{
 		"type": "marking-definition", "spec_version": "2.1", "id": tlp2[level],
 		"created": "2022-10-01T00:00:00.000Z", "name": "TLP:" + strings.ToUpper(level),
@@ -55,7 +69,9 @@ func markingJSON(level string) json.RawMessage {
 // groupIBIdentity is the identity every mapped object is created by.
 var groupIBIdentity = "identity--" + uuid.NewSHA1(Namespace, []byte("identity/group-ib")).String()
 
-func identityJSON() json.RawMessage {
+func identityJSON() json.RawMessage { return identityDef }
+
+func renderIdentity() json.RawMessage {
 	b, _ := json.Marshal(map[string]any{
 		"type": "identity", "spec_version": "2.1", "id": groupIBIdentity,
 		"created": "2024-01-01T00:00:00.000Z", "modified": "2024-01-01T00:00:00.000Z",

@@ -58,9 +58,9 @@ func (pc patternComp) expand(c *evalCtx, cur any) []string {
 }
 
 // quoteLiteral renders a STIX pattern string literal.
-func quoteLiteral(s string) string {
-	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
-}
+func quoteLiteral(s string) string { return "'" + literalEscaper.Replace(s) + "'" }
+
+var literalEscaper = strings.NewReplacer(`\`, `\\`, `'`, `\'`)
 
 // sample renders the pattern with a placeholder literal in every slot, so
 // that a template can be checked with the parser at load time.
