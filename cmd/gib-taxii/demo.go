@@ -1,37 +1,30 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
-	_ "embed"
-	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
+	"time"
 
-	"github.com/gib-taxii/gib-taxii/storage"
-	"github.com/gib-taxii/gib-taxii/storage/boltstore"
+	"github.com/gib-taxii/gib-taxii/gibsim"
 	"golang.org/x/crypto/bcrypt"
 )
 
-//go:embed demo/sample-bundle.json
-var sampleBundle []byte
-
-// Demo collections: an indicators-only one for SIEMs, and the whole graph.
+// Demo collections: indicators for SIEMs, and the whole graph for TIPs.
 const (
 	demoIndicators = "4f6b2c1d-8e3a-4b5c-9d7e-0a1b2c3d4e5f"
 	demoIntel      = "7c9d0e1f-2a3b-4c5d-8e6f-a0b1c2d3e4f5"
 	demoUser       = "demo"
 )
 
-// indicatorTypes feed the SIEM collection: indicators plus what they refer to.
-var indicatorTypes = map[string]bool{"indicator": true, "identity": true, "marking-definition": true}
-
 func runDemo(ctx context.Context, e env, args []string) error {
 	fs := newFlags(e, "demo", "[--listen ADDR] [--data DIR]")
 	listen := fs.String("listen", "127.0.0.1:8080", "address to serve TAXII on")
 	data := fs.String("data", "", "directory for the store (default: a temporary directory, removed on exit)")
+	items := fs.Int("items", 30, "simulated items each Group-IB collection starts with")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -44,32 +37,47 @@ func runDemo(ctx context.Context, e env, args []string) error {
 		defer os.RemoveAll(tmp)
 		dir = tmp
 	}
-	password := rand.Text()
-	cfg, err := demoConfig(*listen, filepath.Join(dir, "gib-taxii.db"), password)
+	// Warnings only: the demo's banner says what runs; pages and requests
+	// would scroll it away.
+	log := newLogger(e.stderr, logConfig{Level: "warn", Format: "text"})
+	sim := gibsim.New(gibsim.Config{Seed: 1, Items: *items, Drift: 0.1})
+	simLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
 	}
-	if err := loadSample(ctx, cfg.Storage.Path); err != nil {
+	simCtx, stopSim := context.WithCancel(context.Background())
+	simDone := make(chan error, 1)
+	go func() { simDone <- serveSim(simCtx, sim, simLn, 10*time.Second, 3) }()
+	defer func() { stopSim(); <-simDone }()
+
+	password := rand.Text()
+	cfg, err := demoConfig(*listen, filepath.Join(dir, "gib-taxii.db"), password, "http://"+simLn.Addr().String()+"/api/v2/", sim.Collections())
+	if err != nil {
 		return err
 	}
-	log := newLogger(e.stderr, logConfig{Level: "info", Format: "text"})
-	return serve(ctx, cfg, log, func(a *app) {
-		base := "http://" + a.Addr()
-		fmt.Fprintf(e.stdout, `gib-taxii demo: sample STIX 2.1 content over TAXII 2.1 (Ctrl-C to stop)
+	return serve(ctx, cfg, log.With("component", "demo"), func(a *app) { printDemo(e, a, password) })
+}
+
+func printDemo(e env, a *app, password string) {
+	base := "http://" + a.Addr()
+	fmt.Fprintf(e.stdout, `gib-taxii demo: simulated Group-IB intelligence as STIX 2.1 over TAXII 2.1 (Ctrl-C to stop)
 
   discovery   %[1]s/taxii2/
   API root    %[1]s/gib/
   user        %[2]s
   password    %[3]s
-  collections %[4]s (alias indicators), %[5]s (alias intel)
+  collections %[4]s (alias indicators): indicators for SIEMs
+              %[5]s (alias intel): the whole graph for TIPs
 
-  curl -u '%[2]s:%[3]s' -H 'Accept: application/taxii+json;version=2.1' %[1]s/gib/collections/indicators/objects/
+The built-in Group-IB API simulator feeds it; new items arrive every 10 seconds.
+
+  curl -u '%[2]s:%[3]s' -H 'Accept: application/taxii+json;version=2.1' '%[1]s/gib/collections/indicators/objects/?limit=5'
 
 `, base, demoUser, password, demoIndicators, demoIntel)
-	})
 }
 
-func demoConfig(listen, storePath, password string) (Config, error) {
+// demoConfig polls every simulated collection into two TAXII collections.
+func demoConfig(listen, storePath, password, simURL string, collections []string) (Config, error) {
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
 	if err != nil {
 		return Config{}, err
@@ -80,42 +88,22 @@ func demoConfig(listen, storePath, password string) (Config, error) {
 	cfg.TAXII.Title = "gib-taxii demo"
 	cfg.TAXII.DefaultAPIRoot = "gib"
 	cfg.TAXII.APIRoots = []apiRootConfig{{
-		Path: "gib", Title: "Group-IB Threat Intelligence (demo)",
+		Path: "gib", Title: "Group-IB Threat Intelligence (simulated)",
 		Collections: []collectionConfig{
-			{ID: demoIndicators, Alias: "indicators", Title: "Indicators", Description: "Indicators for SIEMs, with their markings and producer identity"},
-			{ID: demoIntel, Alias: "intel", Title: "Intelligence graph", Description: "Every object and relationship, for TIPs"},
+			{ID: demoIndicators, Alias: "indicators", Title: "Indicators", Sources: collections,
+				Types:       []string{"indicator", "identity", "marking-definition"},
+				Description: "Indicators for SIEMs, with their markings and producer identity"},
+			{ID: demoIntel, Alias: "intel", Title: "Intelligence graph", Sources: collections,
+				Description: "Every object and relationship, for TIPs"},
 		},
 	}}
 	cfg.Users = []userConfig{{Name: demoUser, PasswordHash: string(hash), Permissions: map[string]string{"*": "read"}}}
+	cfg.GroupIB.URL, cfg.GroupIB.Username, cfg.GroupIB.APIKey = simURL, "user@example.com", "api-key"
+	cfg.GroupIB.RateLimit, cfg.GroupIB.Burst = 50, 10
+	cfg.GroupIB.Collections = map[string]gibCollectionConfig{}
+	for _, c := range collections {
+		cfg.GroupIB.Collections[c] = gibCollectionConfig{Lookback: 45 * 24 * time.Hour, PollInterval: 10 * time.Second}
+	}
 	cfg.Log = logConfig{Level: "info", Format: "text"}
 	return cfg, cfg.validate()
-}
-
-// loadSample stores the embedded bundle in the demo collections.
-func loadSample(ctx context.Context, path string) error {
-	store, err := boltstore.Open(path, boltstore.Options{})
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	var intel, indicators []storage.Object
-	err = storage.DecodeObjects(bytes.NewReader(sampleBundle), func(i int, raw json.RawMessage) error {
-		obj, err := storage.ParseObject(raw)
-		if err != nil {
-			return fmt.Errorf("sample object %d: %w", i, err)
-		}
-		intel = append(intel, obj)
-		if indicatorTypes[obj.Type] {
-			indicators = append(indicators, obj)
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	_, err = store.Commit(ctx, storage.Batch{Writes: []storage.Write{
-		{Collection: demoIntel, Objects: intel},
-		{Collection: demoIndicators, Objects: indicators},
-	}})
-	return err
 }
