@@ -162,6 +162,7 @@ func (l *loop) recordError(ctx context.Context, st *State, err error) {
 	}
 	st.ConsecutiveErrors++
 	st.LastError, st.LastErrorAt = err.Error(), l.r.now()
+	l.r.metrics.Failure(l.c.Name, ErrorClass(err))
 	if errors.Is(err, ErrAccessDenied) {
 		st.Stopped = err.Error()
 		l.log.Error("collection stopped: the Group-IB API refused access; fix the cause, the loop retries in "+l.r.accessPause.String(),
@@ -184,4 +185,5 @@ func (l *loop) logPage(items []json.RawMessage, res pageResult, queued int64, to
 		attrs = append(attrs, "eta", (time.Duration(float64(queued)/rate) * time.Second).Round(time.Second))
 	}
 	l.log.Info("page committed", attrs...)
+	l.r.metrics.Page(l.c.Name, len(items), res.Added, res.skipped, queued)
 }

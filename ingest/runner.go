@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"net/url"
 	"sync"
 	"time"
@@ -60,10 +63,45 @@ type Runner struct {
 	accessPause time.Duration
 	// errorPause caps the backoff between failed passes.
 	errorPause time.Duration
+	metrics    Metrics
 }
+
+// Metrics observes ingest; implementations are safe for concurrent use.
+type Metrics interface {
+	// Page records a committed page.
+	Page(collection string, items, objectsAdded, skipped int, queued int64)
+	// Failure records a failed pass, by class: access, rate_limit, server,
+	// network, bad_page or other.
+	Failure(collection, class string)
+}
+
+// ErrorClass names the class of an ingest error, for metrics.
+func ErrorClass(err error) string {
+	var se *StatusError
+	var ne net.Error
+	switch {
+	case errors.Is(err, ErrAccessDenied):
+		return "access"
+	case errors.As(err, &se) && se.Status == http.StatusTooManyRequests:
+		return "rate_limit"
+	case errors.As(err, &se) && se.Status >= 500:
+		return "server"
+	case errors.Is(err, ErrBadPage):
+		return "bad_page"
+	case errors.As(err, &ne), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return "network"
+	}
+	return "other"
+}
+
+type noMetrics struct{}
+
+func (noMetrics) Page(string, int, int, int, int64) {}
+func (noMetrics) Failure(string, string)            {}
 
 // RunnerConfig configures a Runner.
 type RunnerConfig struct {
+	Metrics     Metrics
 	Client      *Client
 	Store       Store
 	Mapper      Mapper
@@ -78,7 +116,10 @@ type RunnerConfig struct {
 // NewRunner builds a runner; it starts nothing.
 func NewRunner(cfg RunnerConfig) *Runner {
 	r := &Runner{client: cfg.Client, store: cfg.Store, mapper: cfg.Mapper, log: cfg.Logger, now: cfg.Now,
-		accessPause: cfg.AccessPause, errorPause: cfg.ErrorPause}
+		accessPause: cfg.AccessPause, errorPause: cfg.ErrorPause, metrics: cfg.Metrics}
+	if r.metrics == nil {
+		r.metrics = noMetrics{}
+	}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
 	}

@@ -30,6 +30,16 @@ type Config struct {
 	// Now is the clock for token ages. Default time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
+	// Metrics, if set, observes every request.
+	Metrics Metrics
+}
+
+// Metrics observes requests; implementations are safe for concurrent use.
+type Metrics interface {
+	// Request records one request: its endpoint (discovery, api_root,
+	// collections, collection, manifest, objects, object, versions, status
+	// or other), HTTP status, duration and the objects it returned.
+	Request(endpoint string, status int, duration time.Duration, objects int)
 }
 
 // APIRoot is one TAXII API root, served at /<Path>/.

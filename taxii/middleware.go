@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -31,10 +32,12 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		if coll, ok := c.Get(ctxCollection).(*collection); ok {
 			attrs = append(attrs, slog.String("collection", coll.ID))
 		}
-		if n, ok := c.Get(ctxObjects).(int); ok {
-			attrs = append(attrs, slog.Int("objects", n))
-		}
+		n, _ := c.Get(ctxObjects).(int)
+		attrs = append(attrs, slog.Int("objects", n))
 		s.log.LogAttrs(req.Context(), slog.LevelInfo, "taxii request", attrs...)
+		if s.cfg.Metrics != nil {
+			s.cfg.Metrics.Request(endpointOf(c.Path()), res.Status, time.Since(start), n)
+		}
 		return nil
 	}
 }
@@ -77,4 +80,29 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		c.Set(ctxPrincipal, p)
 		return next(c)
 	}
+}
+
+// endpointOf names the TAXII endpoint of a route, for metrics.
+func endpointOf(route string) string {
+	switch {
+	case route == "/taxii2/":
+		return "discovery"
+	case strings.HasSuffix(route, "/versions/"):
+		return "versions"
+	case strings.HasSuffix(route, "/objects/:object/"):
+		return "object"
+	case strings.HasSuffix(route, "/objects/"):
+		return "objects"
+	case strings.HasSuffix(route, "/manifest/"):
+		return "manifest"
+	case strings.HasSuffix(route, "/collections/:collection/"):
+		return "collection"
+	case strings.HasSuffix(route, "/collections/"):
+		return "collections"
+	case strings.HasSuffix(route, "/status/:status/"):
+		return "status"
+	case route != "" && strings.Count(route, "/") >= 2 && !strings.Contains(route, "*"):
+		return "api_root"
+	}
+	return "other"
 }

@@ -11,6 +11,8 @@ import (
 	"sync"
 
 	"github.com/gib-taxii/gib-taxii/ingest"
+	"github.com/gib-taxii/gib-taxii/ops"
+	"github.com/gib-taxii/gib-taxii/storage"
 	"github.com/gib-taxii/gib-taxii/storage/boltstore"
 	"github.com/gib-taxii/gib-taxii/taxii"
 )
@@ -40,18 +42,21 @@ func openApp(cfg Config, log *slog.Logger) (*app, error) {
 		return nil, err
 	}
 	a := &app{cfg: cfg, log: log, store: store}
-	srv, err := taxii.New(cfg.taxiiConfig(store.PagingKey(), log.With("component", "taxii")), store)
+	metrics := ops.NewMetrics(cfg.Storage.Path)
+	tc := cfg.taxiiConfig(store.PagingKey(), log.With("component", "taxii"))
+	tc.Metrics = metrics
+	srv, err := taxii.New(tc, store)
 	if err != nil {
 		_ = store.Close()
 		return nil, fmt.Errorf("taxii server: %w", err)
 	}
-	if a.runner, err = newRunner(cfg, store, log); err != nil {
+	if a.runner, err = newRunner(cfg, store, log, metrics); err != nil {
 		_ = store.Close()
 		return nil, err
 	}
 	t := cfg.TAXII.Timeouts
 	a.http = &http.Server{
-		Handler:           srv.Handler(),
+		Handler:           a.routes(srv.Handler(), metrics),
 		ReadHeaderTimeout: t.ReadHeader,
 		WriteTimeout:      t.Write,
 		IdleTimeout:       t.Idle,
@@ -62,6 +67,53 @@ func openApp(cfg Config, log *slog.Logger) (*app, error) {
 		return nil, err
 	}
 	return a, nil
+}
+
+// routes puts the operations endpoints beside the TAXII API: they live
+// outside any API root and need no credentials.
+func (a *app) routes(taxiiHandler http.Handler, metrics *ops.Metrics) http.Handler {
+	mux := http.NewServeMux()
+	for _, p := range []string{"/healthz", "/healthz/"} {
+		mux.HandleFunc(p, ops.Healthz)
+	}
+	for _, p := range []string{"/readyz", "/readyz/"} {
+		mux.Handle(p, ops.Readyz(a.readiness))
+	}
+	mux.Handle("/metrics", metrics.Handler())
+	mux.Handle("/", taxiiHandler)
+	return mux
+}
+
+// readiness checks that the store answers and reports each enabled
+// Group-IB collection's ingest health from its state.
+func (a *app) readiness(ctx context.Context) (map[string]ops.CollectionHealth, error) {
+	if _, err := a.store.Cursor(ctx, "readyz"); err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return nil, err
+	}
+	out := map[string]ops.CollectionHealth{}
+	for _, name := range a.cfg.GroupIB.enabledCollections() {
+		st, err := ingest.LoadState(ctx, a.store, name)
+		if err != nil {
+			return nil, err
+		}
+		out[name] = collectionHealth(st)
+	}
+	return out, nil
+}
+
+// collectionHealth is degraded when the collection is stopped by an access
+// problem or has failed three passes in a row.
+func collectionHealth(st ingest.State) ops.CollectionHealth {
+	h := ops.CollectionHealth{Status: "ok", LastSuccess: st.LastSuccess, Queued: st.Queued, Errors: st.ConsecutiveErrors}
+	switch {
+	case st.Stopped != "":
+		h.Status, h.Reason = "degraded", st.Stopped
+	case st.ConsecutiveErrors >= 3:
+		h.Status, h.Reason = "degraded", st.LastError
+	case st.LastSuccess.IsZero():
+		h.Status = "starting"
+	}
+	return h
 }
 
 // openStore opens the configured store file.

@@ -14,7 +14,8 @@ import (
 
 // newRunner builds the ingest loops of the enabled Group-IB collections,
 // or returns nil when there are none.
-func newRunner(cfg Config, store ingest.Store, log *slog.Logger) (*ingest.Runner, error) {
+// metrics may be nil.
+func newRunner(cfg Config, store ingest.Store, log *slog.Logger, metrics ingest.Metrics) (*ingest.Runner, error) {
 	collections := cfg.ingestCollections()
 	if len(collections) == 0 {
 		return nil, nil
@@ -39,7 +40,7 @@ func newRunner(cfg Config, store ingest.Store, log *slog.Logger) (*ingest.Runner
 	}
 	return ingest.NewRunner(ingest.RunnerConfig{
 		Client: client, Store: store, Mapper: engine, Collections: collections,
-		Logger: log.With("component", "ingest"),
+		Logger: log.With("component", "ingest"), Metrics: metrics,
 	}), nil
 }
 
@@ -64,7 +65,7 @@ func runIngest(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer store.Close()
-	runner, err := newRunner(cfg, store, log)
+	runner, err := newRunner(cfg, store, log, nil)
 	if err != nil {
 		return err
 	}
