@@ -32,6 +32,7 @@ func commands() map[string]command {
 		"serve":         {"serve the TAXII 2.1 API from a config file", runServe},
 		"demo":          {"serve sample STIX content on 127.0.0.1:8080 with nothing to configure", runDemo},
 		"import":        {"load a STIX 2.1 bundle or TAXII envelope into a collection", runImport},
+		"export":        {"write a collection as a STIX 2.1 bundle", runExport},
 		"ingest":        {"one pass of Group-IB ingest over every enabled collection (--once)", runIngest},
 		"status":        {"show the TAXII collections and each Group-IB collection's ingest state", runStatus},
 		"sim":           {"run the Group-IB API simulator", runSim},
