@@ -37,7 +37,7 @@ type app struct {
 // openApp opens the store and binds the listener; Run serves until the
 // context ends. Close releases what openApp took, in reverse order.
 func openApp(cfg Config, log *slog.Logger) (*app, error) {
-	store, err := openStore(cfg)
+	store, err := openStore(&cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -116,9 +116,31 @@ func collectionHealth(st ingest.State) ops.CollectionHealth {
 	return h
 }
 
-// openStore opens the configured store file.
-func openStore(cfg Config) (*boltstore.Store, error) {
-	return boltstore.Open(cfg.Storage.Path, boltstore.Options{MaxLimit: cfg.TAXII.PageSize.Max})
+// openStore opens the configured store file and fills in the ids of
+// collections configured without one: generated once, kept in the store.
+func openStore(cfg *Config) (*boltstore.Store, error) {
+	store, err := boltstore.Open(cfg.Storage.Path, boltstore.Options{MaxLimit: cfg.TAXII.PageSize.Max})
+	if err != nil {
+		return nil, err
+	}
+	for i := range cfg.TAXII.APIRoots {
+		r := &cfg.TAXII.APIRoots[i]
+		for j := range r.Collections {
+			c := &r.Collections[j]
+			if c.ID != "" {
+				continue
+			}
+			name := c.Alias
+			if name == "" {
+				name = c.Title
+			}
+			if c.ID, err = store.CollectionID(context.Background(), r.Path+"/"+name); err != nil {
+				_ = store.Close()
+				return nil, err
+			}
+		}
+	}
+	return store, nil
 }
 
 func (a *app) listen() (net.Listener, error) {

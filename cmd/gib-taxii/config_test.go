@@ -1,7 +1,11 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"os"
+	"path/filepath"
+	"regexp"
 	"testing"
 	"time"
 
@@ -162,3 +166,31 @@ func TestLoadConfigMissingFile(t *testing.T) {
 }
 
 func noEnv(string) string { return "" }
+
+// A collection configured without id gets a UUIDv4 once, kept in the
+// store, so that clients' stored ids never change.
+func TestGeneratedCollectionIDIsStable(t *testing.T) {
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "c.yaml")
+	require.NoError(t, os.WriteFile(cfgPath, []byte(fmt.Sprintf(`
+storage: {path: %q}
+taxii:
+  api_roots:
+    - path: gib
+      title: GIB
+      collections:
+        - {alias: indicators, title: Indicators}
+        - {title: Reports}
+`, filepath.Join(dir, "s.db"))), 0o600))
+	ids := func() []string {
+		e, out, _ := testEnv("")
+		require.NoError(t, run(context.Background(), e, []string{"status", "--config", cfgPath}))
+		return uuidV4.FindAllString(out.String(), -1)
+	}
+	first := ids()
+	require.Len(t, first, 4, "two collections, each id in its line and URL")
+	assert.NotEqual(t, first[0], first[2])
+	assert.Equal(t, first, ids(), "the same ids on the next start")
+}
+
+var uuidV4 = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}`)

@@ -127,12 +127,15 @@ func (t *taxiiConfig) validateAPIRoots(p *problems) {
 // trap T8) and unique in the server, as they key the store; titles are
 // unique and dot-free (T10: clients pick collections by title).
 func (c collectionConfig) validate(p *problems, key string, ids, titles, aliases map[string]bool) {
-	if u, err := uuid.Parse(c.ID); err != nil || u.Version() != 4 || u.Variant() != uuid.RFC4122 || u.String() != c.ID {
-		p.add(key+".id", "%q is not a lower-case UUIDv4 (generate one with: uuidgen | tr A-Z a-z)", c.ID)
-	} else if ids[c.ID] {
-		p.add(key+".id", "%q is used twice", c.ID)
+	// An absent id is generated once and kept in the store (stableIDs).
+	if c.ID != "" {
+		if u, err := uuid.Parse(c.ID); err != nil || u.Version() != 4 || u.Variant() != uuid.RFC4122 || u.String() != c.ID {
+			p.add(key+".id", "%q is not a lower-case UUIDv4 (generate one with: uuidgen | tr A-Z a-z, or leave it out)", c.ID)
+		} else if ids[c.ID] {
+			p.add(key+".id", "%q is used twice", c.ID)
+		}
+		ids[c.ID] = true
 	}
-	ids[c.ID] = true
 	switch {
 	case c.Title == "":
 		p.add(key+".title", "is required")

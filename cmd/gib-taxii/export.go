@@ -32,6 +32,11 @@ func runExport(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
+	store, err := openStore(&cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
 	coll, err := cfg.TAXII.resolveCollection(*collection)
 	if err != nil {
 		return fmt.Errorf("export: --collection: %w", err)
@@ -45,11 +50,6 @@ func runExport(ctx context.Context, e env, args []string) error {
 			return fmt.Errorf("export: --added-after: %w", err)
 		}
 	}
-	store, err := openStore(cfg)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
 	return writeExport(ctx, e, store, q, *out)
 }
 

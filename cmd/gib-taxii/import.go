@@ -30,6 +30,11 @@ func runImport(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
+	store, err := openStore(&cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
 	coll, err := cfg.TAXII.resolveCollection(*collection)
 	if err != nil {
 		return fmt.Errorf("import: --collection: %w", err)
@@ -39,11 +44,6 @@ func runImport(ctx context.Context, e env, args []string) error {
 		return fmt.Errorf("import: %w", err)
 	}
 	defer f.Close()
-	store, err := openStore(cfg)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
 	sum, err := importObjects(ctx, store, coll.ID, f, e.stderr)
 	fmt.Fprintf(e.stdout, "collection %s (%s): %d added, %d already present, %d skipped as invalid\n",
 		coll.ID, coll.Title, sum.Added, sum.Unchanged, sum.skipped)

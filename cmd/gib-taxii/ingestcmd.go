@@ -60,7 +60,7 @@ func runIngest(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	log := newLogger(e.stderr, cfg.Log)
-	store, err := openStore(cfg)
+	store, err := openStore(&cfg)
 	if err != nil {
 		return err
 	}

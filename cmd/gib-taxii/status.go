@@ -24,7 +24,7 @@ func runStatus(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	store, err := openStore(cfg)
+	store, err := openStore(&cfg)
 	if err != nil {
 		return fmt.Errorf("status: %w (status reads the store file; stop serve first)", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gib-taxii/gib-taxii/storage"
+	"github.com/google/uuid"
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 )
@@ -24,6 +25,8 @@ var (
 	bucketObjects     = []byte("objects")
 	bucketIndex       = []byte("index")
 	bucketHistory     = []byte("history")
+
+	bucketCollectionIDs = []byte("collection_ids")
 
 	keySchema    = []byte("schema")
 	keyPagingKey = []byte("paging_key")
@@ -97,7 +100,7 @@ func (o Options) withDefaults() Options {
 // initialize creates the top-level buckets, checks the schema version and
 // creates the paging key on first use.
 func (s *Store) initialize(tx *bolt.Tx) error {
-	for _, name := range [][]byte{bucketMeta, bucketIngest, bucketCollections} {
+	for _, name := range [][]byte{bucketMeta, bucketIngest, bucketCollections, bucketCollectionIDs} {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return fmt.Errorf("create bucket %s: %w", name, err)
 		}
@@ -175,4 +178,27 @@ func collectionBucket(tx *bolt.Tx, collection string, name []byte) *bolt.Bucket 
 		return nil
 	}
 	return c.Bucket(name)
+}
+
+// CollectionID returns the id kept for a collection the configuration
+// names without one, generating a UUIDv4 the first time: ids must never
+// change (clients store them).
+func (s *Store) CollectionID(ctx context.Context, key string) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	var id string
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketCollectionIDs)
+		if v := b.Get([]byte(key)); v != nil {
+			id = string(v)
+			return nil
+		}
+		id = uuid.NewString()
+		return b.Put([]byte(key), []byte(id))
+	})
+	if err != nil {
+		return "", fmt.Errorf("collection id of %q: %w", key, err)
+	}
+	return id, nil
 }

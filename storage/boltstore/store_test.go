@@ -206,3 +206,24 @@ func TestCursorUpdateSeesTheBatchResult(t *testing.T) {
 	require.Error(t, err)
 	assert.Len(t, mustRecords(t, s, storage.Query{Collection: "c1"}).Records, 1, "a failing Update rolls the writes back")
 }
+
+func TestCollectionIDIsGeneratedOnceAndKept(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "store.db")
+	s, err := Open(path, Options{})
+	require.NoError(t, err)
+	ctx := context.Background()
+	a, err := s.CollectionID(ctx, "gib/indicators")
+	require.NoError(t, err)
+	assert.True(t, storage.IsID("x-type--"+a), "a lower-case UUID")
+	b, err := s.CollectionID(ctx, "gib/intel")
+	require.NoError(t, err)
+	assert.NotEqual(t, a, b)
+	require.NoError(t, s.Close())
+
+	s, err = Open(path, Options{})
+	require.NoError(t, err)
+	defer s.Close()
+	again, err := s.CollectionID(ctx, "gib/indicators")
+	require.NoError(t, err)
+	assert.Equal(t, a, again, "kept across restarts")
+}
