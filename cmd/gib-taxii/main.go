@@ -37,6 +37,7 @@ func commands() map[string]command {
 		"status":        {"show the TAXII collections and each Group-IB collection's ingest state", runStatus},
 		"sim":           {"run the Group-IB API simulator", runSim},
 		"mappings":      {"check a mapping file, dry-run it on an item, or check a STIX pattern", runMappings},
+		"healthcheck":   {"exit 0 if the server's /healthz answers (for container HEALTHCHECKs)", runHealthcheck},
 		"hash-password": {"read a password on stdin and print its bcrypt hash for the config", runHashPassword},
 		"version":       {"print the version", runVersion},
 	}

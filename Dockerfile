@@ -1,0 +1,28 @@
+# gib-taxii: a static binary on a small non-root image.
+#
+#   docker build -t gib-taxii .
+#   docker run -p 8080:8080 -v gib-taxii-data:/data \
+#     -v $PWD/config.yaml:/etc/gib-taxii/config.yaml:ro \
+#     -e GIB_USERNAME_FILE=/run/secrets/gib_username -e GIB_API_KEY_FILE=/run/secrets/gib_api_key \
+#     gib-taxii
+#
+# In the config: storage.path under /data, taxii.listen 0.0.0.0:8080, and
+# mappings.path under /etc/gib-taxii if you edit the mapping.
+
+FROM golang:1.26 AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+ARG VERSION=dev
+RUN CGO_ENABLED=0 GOOS=linux go build -trimpath -ldflags "-s -w" -o /out/gib-taxii ./cmd/gib-taxii
+
+FROM gcr.io/distroless/static-debian12:nonroot
+COPY --from=build /out/gib-taxii /usr/local/bin/gib-taxii
+USER nonroot:nonroot
+VOLUME ["/data"]
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
+  CMD ["/usr/local/bin/gib-taxii", "healthcheck", "--url", "http://127.0.0.1:8080/healthz"]
+ENTRYPOINT ["/usr/local/bin/gib-taxii"]
+CMD ["serve", "--config", "/etc/gib-taxii/config.yaml"]
