@@ -188,6 +188,9 @@ func (a *app) Run(ctx context.Context) error {
 	if a.runner != nil {
 		loops.Go(func() { _ = a.runner.Run(ingestCtx) })
 	}
+	if a.cfg.Storage.Backup.Dir != "" {
+		loops.Go(func() { a.runBackups(ingestCtx) })
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- a.http.Serve(a.listener) }()
 	a.log.Info("taxii server listening", "addr", a.Addr(), "discovery", a.cfg.TAXII.ExternalURL+"/taxii2/")

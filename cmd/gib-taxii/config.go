@@ -28,7 +28,15 @@ type mappingsConfig struct {
 }
 
 type storageConfig struct {
-	Path string `yaml:"path"`
+	Path   string       `yaml:"path"`
+	Backup backupConfig `yaml:"backup"`
+}
+
+// backupConfig makes serve write consistent snapshots of the store.
+type backupConfig struct {
+	Dir      string        `yaml:"dir"`
+	Interval time.Duration `yaml:"interval"`
+	Keep     int           `yaml:"keep"`
 }
 
 type taxiiConfig struct {
@@ -98,7 +106,7 @@ type logConfig struct {
 // defaultConfig holds the values a file may leave out.
 func defaultConfig() Config {
 	return Config{
-		Storage: storageConfig{Path: "gib-taxii.db"},
+		Storage: storageConfig{Path: "gib-taxii.db", Backup: backupConfig{Interval: 24 * time.Hour, Keep: 7}},
 		TAXII: taxiiConfig{
 			Listen:           "127.0.0.1:8080",
 			Title:            "gib-taxii",

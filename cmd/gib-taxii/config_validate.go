@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"golang.org/x/crypto/bcrypt"
@@ -36,6 +37,9 @@ func (c *Config) validate() error {
 	var p problems
 	if c.Storage.Path == "" {
 		p.add("storage.path", "is required")
+	}
+	if b := c.Storage.Backup; b.Dir != "" && (b.Interval < time.Minute || b.Keep < 1) {
+		p.add("storage.backup", "interval must be at least 1m and keep at least 1")
 	}
 	c.TAXII.validate(&p)
 	c.validateUsers(&p)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -226,4 +227,25 @@ func TestCollectionIDIsGeneratedOnceAndKept(t *testing.T) {
 	again, err := s.CollectionID(ctx, "gib/indicators")
 	require.NoError(t, err)
 	assert.Equal(t, a, again, "kept across restarts")
+}
+
+// A backup taken while the store is open is a store of its own.
+func TestBackup(t *testing.T) {
+	s := MustOpen(t, Options{})
+	mustCommit(t, s, "c1", stix(t, "indicator", 1, t0), stix(t, "malware", 2, t0))
+	path := filepath.Join(t.TempDir(), "backup.db")
+	f, err := os.Create(path)
+	require.NoError(t, err)
+	n, err := s.Backup(context.Background(), f)
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	assert.Positive(t, n)
+
+	b, err := Open(path, Options{})
+	require.NoError(t, err)
+	defer b.Close()
+	page, err := b.Records(context.Background(), storage.Query{Collection: "c1"})
+	require.NoError(t, err)
+	assert.Len(t, page.Records, 2)
+	assert.Equal(t, s.PagingKey(), b.PagingKey(), "next tokens work on the restored copy")
 }
