@@ -31,7 +31,8 @@ func (e *Engine) Map(collection string, raw json.RawMessage) ([]json.RawMessage,
 	if err != nil {
 		return nil, err
 	}
-	m := &mapper{cm: cm, ic: ic, c: &evalCtx{root: item, personal: cm.personal, outputs: map[string][]string{}}}
+	m := &mapper{cm: cm, ic: ic, sharedTLP: tlp2[e.defaultTLP],
+		c: &evalCtx{root: item, personal: cm.personal, outputs: map[string][]string{}}}
 	// Containers (report, grouping, note) come last, so that their refs
 	// can name every other object and relationship of the item.
 	for _, containers := range []bool{false, true} {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -16,6 +17,10 @@ type mapper struct {
 	c    *evalCtx
 	objs []*emitted
 	byID map[string]*emitted
+	// sharedTLP marks objects not bound to one item (fixed-date global
+	// objects, observables): the file's default, the same in every
+	// collection, so that every copy of such an object is identical.
+	sharedTLP string
 }
 
 // relationshipsOutput is the refs name of an item's relationships.
@@ -25,6 +30,8 @@ type emitted struct {
 	obj   map[string]any
 	rule  *rule
 	fixed bool
+	// shared: the id is not bound to one item (global objects, SCOs).
+	shared bool
 }
 
 func (m *mapper) emitRule(r *rule) error {
@@ -51,7 +58,7 @@ func (m *mapper) emitRule(r *rule) error {
 		if err := m.complete(r, el, obj); err != nil {
 			return fmt.Errorf("rule %s (line %d): %w", r.name, r.line, err)
 		}
-		m.add(&emitted{obj: obj, rule: r, fixed: r.fixed})
+		m.add(&emitted{obj: obj, rule: r, fixed: r.fixed, shared: r.global || r.spec.kind == kindSCO})
 	}
 	return nil
 }
@@ -61,11 +68,12 @@ func (m *mapper) add(e *emitted) {
 	if m.byID == nil {
 		m.byID = map[string]*emitted{}
 	}
-	if _, dup := m.byID[id]; dup {
-		return // the same object from two values (e.g. a repeated IOC)
+	if _, dup := m.byID[id]; !dup {
+		m.byID[id] = e
+		m.objs = append(m.objs, e)
 	}
-	m.byID[id] = e
-	m.objs = append(m.objs, e)
+	// An object met twice (a repeated IOC, or the same country from two
+	// rules) is emitted once but counts for every rule that produced it.
 	name := relationshipsOutput
 	if e.rule != nil {
 		name = e.rule.name
@@ -73,7 +81,9 @@ func (m *mapper) add(e *emitted) {
 	if _, seen := m.c.outputs[name]; !seen {
 		m.c.order = append(m.c.order, name)
 	}
-	m.c.outputs[name] = append(m.c.outputs[name], id)
+	if !slices.Contains(m.c.outputs[name], id) {
+		m.c.outputs[name] = append(m.c.outputs[name], id)
+	}
 }
 
 // hasData reports whether the rule's properties produced what the type
@@ -101,7 +111,7 @@ func (m *mapper) complete(r *rule, el any, obj map[string]any) error {
 			return err
 		}
 		obj["id"] = id
-		obj["object_marking_refs"] = []any{tlp2[m.cm.defaultTLP]}
+		obj["object_marking_refs"] = []any{m.sharedTLP}
 		return nil
 	}
 	key := ""
@@ -119,7 +129,7 @@ func (m *mapper) complete(r *rule, el any, obj map[string]any) error {
 	obj["created_by_ref"] = groupIBIdentity
 	m.dates(r, obj)
 	if r.fixed {
-		obj["object_marking_refs"] = []any{tlp2[m.cm.defaultTLP]}
+		obj["object_marking_refs"] = []any{m.sharedTLP}
 		return nil
 	}
 	obj["object_marking_refs"] = []any{m.ic.tlp}
@@ -207,11 +217,16 @@ func (m *mapper) emitRelationships(rr *relRule) {
 func (m *mapper) relationship(rel string, src, tgt *emitted) {
 	fixed := src.fixed && tgt.fixed
 	created, modified, marking := m.ic.created, m.ic.modified, m.ic.tlp
-	if fixed {
-		created, modified, marking = fixedDate, fixedDate, tlp2[m.cm.defaultTLP]
+	switch {
+	case fixed:
+		created, modified, marking = fixedDate, fixedDate, m.sharedTLP
+	case src.shared && tgt.shared:
+		// The id is the same from every item (a profile and a report both
+		// say the group uses the family): keep created the same too.
+		created = fixedDate
 	}
 	srcID, tgtID := src.obj["id"].(string), tgt.obj["id"].(string)
-	m.add(&emitted{fixed: fixed, obj: map[string]any{
+	m.add(&emitted{fixed: fixed, shared: src.shared && tgt.shared, obj: map[string]any{
 		"type": "relationship", "spec_version": "2.1",
 		"id":      sdoID("relationship", "relationship/"+rel+"/"+srcID+"/"+tgtID),
 		"created": created, "modified": modified, "created_by_ref": groupIBIdentity,

@@ -68,3 +68,16 @@ func TestEngineSmoke(t *testing.T) {
 	require.Len(t, ip, 1)
 	assert.Equal(t, "192.0.2.1:8080", ip[0]["value"])
 }
+
+// An object produced by two rules (the actor's own country is also a
+// target) is emitted once and counts for both rules' relationships.
+func TestObjectFromTwoRules(t *testing.T) {
+	e := loadTest(t, "testdata/two_rules.yaml")
+	objs := objectsOf(t, e, "x/profiles", `{"id":"i","d":"2025-01-01","c1":["RU"],"c2":["RU","US"],"n":"Bob"}`)
+	assert.Len(t, byType(objs, "location"), 2)
+	rels := map[string]int{}
+	for _, r := range byType(objs, "relationship") {
+		rels[r["relationship_type"].(string)]++
+	}
+	assert.Equal(t, map[string]int{"located-at": 1, "targets": 2}, rels)
+}

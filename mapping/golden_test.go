@@ -35,7 +35,7 @@ func TestGolden(t *testing.T) {
 		t.Run(filepath.Join(filepath.Base(filepath.Dir(itemPath)), filepath.Base(itemPath)), func(t *testing.T) {
 			item, err := os.ReadFile(itemPath)
 			require.NoError(t, err)
-			got := renderGolden(t, e, collectionOfDir(filepath.Base(filepath.Dir(itemPath))), item)
+			got := renderGolden(t, e, collectionOfDir(e, filepath.Base(filepath.Dir(itemPath))), item)
 			goldenPath := strings.TrimSuffix(itemPath, ".json") + ".golden.json"
 			if *update {
 				require.NoError(t, os.WriteFile(goldenPath, got, 0o644))
@@ -48,9 +48,16 @@ func TestGolden(t *testing.T) {
 	}
 }
 
-// collectionOfDir turns a golden directory name back into a collection:
-// the first "_" is the "/" (apt_threat_actor -> apt/threat_actor).
-func collectionOfDir(dir string) string { return strings.Replace(dir, "_", "/", 1) }
+// collectionOfDir finds the collection of a golden directory, named after
+// it with the "/" written "_" (suspicious_ip_tor_node).
+func collectionOfDir(e *Engine, dir string) string {
+	for _, c := range e.Collections() {
+		if strings.Replace(c, "/", "_", 1) == dir {
+			return c
+		}
+	}
+	return dir
+}
 
 // renderGolden maps an item and renders its objects, sorted by id and
 // indented, as a reviewable JSON array; a mapping error is rendered too.

@@ -18,6 +18,7 @@ type Engine struct {
 	source      string
 	collections map[string]*collectionMap
 	now         func() time.Time
+	defaultTLP  string // defaults.tlp: marks objects shared across items
 }
 
 // Options tune loading.
@@ -51,6 +52,7 @@ func Parse(name string, src []byte, opts Options) (*Engine, error) {
 		return nil, fmt.Errorf("%s: not a mappings file (a YAML mapping with collections)", name)
 	}
 	l.top(doc.Content[0], e)
+	e.defaultTLP = l.defaults.tlp
 	if len(l.errs) > 0 {
 		return nil, &LoadError{Problems: l.errs}
 	}
