@@ -21,16 +21,22 @@ func TestExampleConfigIsValid(t *testing.T) {
 	secrets := map[string]string{"GIB_USERNAME": "analyst@example.com", "GIB_API_KEY": "k"}
 	cfg, err := loadConfig("../../config.example.yaml", func(k string) string { return secrets[k] })
 	require.NoError(t, err)
-	assert.Equal(t, []string{"ioc/common", "malware/cnc"}, cfg.GroupIB.enabledCollections())
+	assert.Contains(t, cfg.GroupIB.enabledCollections(), "apt/threat")
+	assert.NotContains(t, cfg.GroupIB.enabledCollections(), "compromised/breached", "enabled: false")
+	engine, err := loadMappings("")
+	require.NoError(t, err)
+	for _, c := range cfg.GroupIB.enabledCollections() {
+		assert.Contains(t, engine.Collections(), c, "the example only polls mapped collections")
+	}
 	assert.Equal(t, "https://taxii.example.com", cfg.TAXII.ExternalURL)
 	assert.Equal(t, 168*time.Hour, cfg.TAXII.NextMaxAge)
 	require.Len(t, cfg.TAXII.APIRoots, 1)
-	assert.Len(t, cfg.TAXII.APIRoots[0].Collections, 3)
+	assert.Len(t, cfg.TAXII.APIRoots[0].Collections, 5)
 
 	tc := cfg.taxiiConfig([]byte("k"), nil)
 	perms := tc.Users[0].Permissions
 	assert.Equal(t, map[string]bool{"3a1f6c2e-9b4d-4e7a-8c5f-1d2e3f4a5b6c": true}, readable(perms), "sentinel reads the indicators alias")
-	assert.Len(t, readable(tc.Users[1].Permissions), 3, "opencti reads every collection through *")
+	assert.Len(t, readable(tc.Users[1].Permissions), 5, "opencti reads every collection through *")
 	assert.NoError(t, bcrypt.CompareHashAndPassword([]byte(tc.Users[0].PasswordHash), []byte("change-me")))
 }
 
