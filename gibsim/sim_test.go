@@ -6,33 +6,16 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/gib-taxii/gib-taxii/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-func newTestSim(t *testing.T, cfg Config) (*Simulator, *httptest.Server, *testClock) {
-	clk := &testClock{t: time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)}
+func newTestSim(t *testing.T, cfg Config) (*Simulator, *httptest.Server, *testkit.Clock) {
+	clk := testkit.NewClock(time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC))
 	cfg.Now = clk.Now
 	sim := New(cfg)
 	srv := httptest.NewServer(sim.Handler())

@@ -1,20 +1,19 @@
 package ingest_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	gibtaxii "github.com/gib-taxii/gib-taxii"
 	"github.com/gib-taxii/gib-taxii/gibsim"
 	"github.com/gib-taxii/gib-taxii/ingest"
+	"github.com/gib-taxii/gib-taxii/internal/testkit"
 	"github.com/gib-taxii/gib-taxii/mapping"
 	"github.com/gib-taxii/gib-taxii/storage"
 	"github.com/gib-taxii/gib-taxii/storage/boltstore"
@@ -66,51 +65,17 @@ type env struct {
 	url   string
 	path  string
 	store *boltstore.Store
-	clock *clock
-	logs  *syncBuffer
-}
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	clock *testkit.Clock
+	logs  *testkit.SyncBuffer
 }
 
 func newEnv(t *testing.T, cfg gibsim.Config) *env {
-	clk := &clock{t: time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)}
+	clk := testkit.NewClock(time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC))
 	cfg.Now = clk.Now
 	sim := gibsim.New(cfg)
 	srv := httptest.NewServer(sim.Handler())
 	t.Cleanup(srv.Close)
-	e := &env{t: t, sim: sim, url: srv.URL + "/api/v2/", path: filepath.Join(t.TempDir(), "store.db"), clock: clk, logs: &syncBuffer{}}
+	e := &env{t: t, sim: sim, url: srv.URL + "/api/v2/", path: filepath.Join(t.TempDir(), "store.db"), clock: clk, logs: &testkit.SyncBuffer{}}
 	e.reopen()
 	t.Cleanup(func() { _ = e.store.Close() })
 	return e

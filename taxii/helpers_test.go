@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gib-taxii/gib-taxii/internal/testkit"
 	"github.com/gib-taxii/gib-taxii/storage"
 	"github.com/gib-taxii/gib-taxii/storage/boltstore"
 	"github.com/gib-taxii/gib-taxii/taxii"
@@ -78,31 +79,14 @@ type fixture struct {
 	cfg    taxii.Config
 	store  *boltstore.Store
 	srv    *taxii.Server
-	clock  *clock
+	clock  *testkit.Clock
 	budget int
-}
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
 }
 
 func newFixture(t testing.TB, edit ...func(*taxii.Config)) *fixture {
 	t.Helper()
 	f := &fixture{t: t, path: filepath.Join(t.TempDir(), "store.db"), cfg: testConfig(),
-		clock: &clock{t: time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)}}
+		clock: testkit.NewClock(time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC))}
 	for _, e := range edit {
 		e(&f.cfg)
 	}

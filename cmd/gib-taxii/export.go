@@ -28,19 +28,11 @@ func runExport(ctx context.Context, e env, args []string) error {
 		fs.Usage()
 		return errors.New("export: --config and --collection are required")
 	}
-	cfg, err := loadConfig(*configPath, e.getenv)
+	store, coll, err := openCollection(e, *configPath, *collection)
 	if err != nil {
-		return err
-	}
-	store, err := openStore(&cfg)
-	if err != nil {
-		return err
+		return fmt.Errorf("export: %w", err)
 	}
 	defer store.Close()
-	coll, err := cfg.TAXII.resolveCollection(*collection)
-	if err != nil {
-		return fmt.Errorf("export: --collection: %w", err)
-	}
 	q := storage.Query{Collection: coll.ID, Versions: storage.Versions{Last: !*all, All: *all}}
 	if *types != "" {
 		q.Types = strings.Split(*types, ",")

@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/gib-taxii/gib-taxii/storage"
+	"github.com/gib-taxii/gib-taxii/storage/boltstore"
 )
 
 // importBatch is the number of objects committed per transaction: bbolt
@@ -26,19 +27,11 @@ func runImport(ctx context.Context, e env, args []string) error {
 		fs.Usage()
 		return errors.New("import: --config, --collection and one file are required")
 	}
-	cfg, err := loadConfig(*configPath, e.getenv)
+	store, coll, err := openCollection(e, *configPath, *collection)
 	if err != nil {
-		return err
-	}
-	store, err := openStore(&cfg)
-	if err != nil {
-		return err
+		return fmt.Errorf("import: %w", err)
 	}
 	defer store.Close()
-	coll, err := cfg.TAXII.resolveCollection(*collection)
-	if err != nil {
-		return fmt.Errorf("import: --collection: %w", err)
-	}
 	f, err := os.Open(fs.Arg(0))
 	if err != nil {
 		return fmt.Errorf("import: %w", err)
@@ -95,4 +88,23 @@ func importObjects(ctx context.Context, store committer, collection string, r io
 		return sum, err
 	}
 	return sum, flush()
+}
+
+// openCollection loads the config, opens the store (which fills in
+// generated collection ids) and finds a collection by id or alias.
+func openCollection(e env, configPath, idOrAlias string) (*boltstore.Store, collectionConfig, error) {
+	cfg, err := loadConfig(configPath, e.getenv)
+	if err != nil {
+		return nil, collectionConfig{}, err
+	}
+	store, err := openStore(&cfg)
+	if err != nil {
+		return nil, collectionConfig{}, err
+	}
+	coll, err := cfg.TAXII.resolveCollection(idOrAlias)
+	if err != nil {
+		_ = store.Close()
+		return nil, collectionConfig{}, fmt.Errorf("--collection: %w", err)
+	}
+	return store, coll, nil
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -12,35 +11,17 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/gib-taxii/gib-taxii/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
 )
 
-// syncBuffer is a bytes.Buffer safe for a writer goroutine and a reader.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func testEnv(stdin string) (env, *syncBuffer, *syncBuffer) {
-	out, errb := &syncBuffer{}, &syncBuffer{}
+func testEnv(stdin string) (env, *testkit.SyncBuffer, *testkit.SyncBuffer) {
+	out, errb := &testkit.SyncBuffer{}, &testkit.SyncBuffer{}
 	return env{stdin: strings.NewReader(stdin), stdout: out, stderr: errb, getenv: func(string) string { return "" }}, out, errb
 }
 

@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/gib-taxii/gib-taxii/internal/testkit"
 	"github.com/gib-taxii/gib-taxii/storage"
 	"github.com/stretchr/testify/require"
 	bolt "go.etcd.io/bbolt"
@@ -17,25 +17,7 @@ import (
 
 var dump = flag.Bool("dump", false, "keep the bbolt files of failed tests and print their paths")
 
-// clock is a test clock that only moves when told to.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+func newClock() *testkit.Clock { return testkit.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)) }
 
 // MustOpen opens a store in a temporary directory and, at cleanup, checks
 // the file's consistency before closing it.

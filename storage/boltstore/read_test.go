@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gib-taxii/gib-taxii/internal/testkit"
 	"github.com/gib-taxii/gib-taxii/storage"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -17,7 +18,7 @@ func id(typ string, n int) string { return fmt.Sprintf("%s--%08x-0000-4000-8000-
 //
 //	indicator 1 v1, malware 2 v1, indicator 1 v2, indicator 3 v1,
 //	indicator 1 v0 (an older version arriving late), malware 2 v2
-func versionedStore(t *testing.T) (*Store, *clock) {
+func versionedStore(t *testing.T) (*Store, *testkit.Clock) {
 	clk := newClock()
 	s := MustOpen(t, Options{Now: clk.Now})
 	for _, o := range []storage.Object{
