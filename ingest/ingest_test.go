@@ -182,3 +182,20 @@ func waitFor(t *testing.T, cond func() bool) {
 	}
 	t.Fatal("condition not met in 10s")
 }
+
+// A mapper that panics on an item skips that item; the page is committed.
+func TestPanickingMapperSkipsTheItem(t *testing.T) {
+	e := newEnv(t, gibsim.Config{Seed: 15, Items: 10, Collections: []string{"ioc/common"}})
+	var n int
+	mapper := mapperFunc(func(c string, item json.RawMessage) ([]json.RawMessage, error) {
+		if n++; n == 3 {
+			panic("boom")
+		}
+		return itemMapper{}.Map(c, item)
+	})
+	require.NoError(t, e.runner(runnerOpts{mapper: mapper, limit: 100}).RunOnce(context.Background()))
+	st := e.state("ioc/common")
+	assert.Equal(t, int64(1), st.Skipped)
+	assert.Equal(t, int64(10), st.Items)
+	assert.Contains(t, e.logs.String(), "mapping panicked: boom")
+}

@@ -60,12 +60,19 @@ const maxSkipLogs = 10
 
 type objectKey struct{ id, version string }
 
-func (l *loop) mapItem(item json.RawMessage) ([]storage.Object, error) {
+func (l *loop) mapItem(item json.RawMessage) (objs []storage.Object, err error) {
+	defer func() {
+		// A mapping that panics on one item (a custom mapping's bug) must
+		// not kill the process and then crash-loop on the same page.
+		if r := recover(); r != nil {
+			objs, err = nil, fmt.Errorf("item %s: mapping panicked: %v", headOf(item).ID, r)
+		}
+	}()
 	raws, err := l.r.mapper.Map(l.c.Name, item)
 	if err != nil {
 		return nil, fmt.Errorf("item %s: %w", headOf(item).ID, err)
 	}
-	objs := make([]storage.Object, 0, len(raws))
+	objs = make([]storage.Object, 0, len(raws))
 	for _, raw := range raws {
 		obj, err := storage.ParseObject(raw)
 		if err != nil {

@@ -10,8 +10,10 @@ import (
 )
 
 // fixedDate dates objects whose content does not depend on one item (an
-// actor or malware named by many reports): re-emitting them is a no-op.
-const fixedDate = "2020-01-01T00:00:00.000Z"
+// actor or malware named by many reports): re-emitting them is a no-op. It
+// is also the created of every version of an object shared across items,
+// so that all its versions agree on created; it predates real data.
+const fixedDate = "2000-01-01T00:00:00.000Z"
 
 // Map returns the STIX objects of one item: the objects its collection's
 // rules produce, their relationships, the Group-IB identity and the TLP
@@ -27,11 +29,11 @@ func (e *Engine) Map(collection string, raw json.RawMessage) ([]json.RawMessage,
 	if err != nil {
 		return nil, err
 	}
-	ic, err := cm.context(item, e.now())
+	ic, err := cm.context(item)
 	if err != nil {
 		return nil, err
 	}
-	m := &mapper{cm: cm, ic: ic, sharedTLP: tlp2[e.defaultTLP],
+	m := &mapper{cm: cm, ic: ic, defaultLevel: e.defaultTLP,
 		c: &evalCtx{root: item, personal: cm.personal, outputs: map[string][]string{}}}
 	// Containers (report, grouping, note) come last, so that their refs
 	// can name every other object and relationship of the item.
@@ -71,23 +73,24 @@ type itemContext struct {
 	id                string
 	created, modified string
 	tlp               string // marking-definition id
+	tlpLevel          string
 	confidence        any
 	ttlDays           int
 	evaluation        map[string]any
 	portal            string
 }
 
-func (cm *collectionMap) context(item any, now time.Time) (itemContext, error) {
+func (cm *collectionMap) context(item any) (itemContext, error) {
 	c := &evalCtx{root: item}
-	ic := itemContext{ttlDays: cm.defaultTTL, tlp: tlp2[cm.defaultTLP]}
+	ic := itemContext{ttlDays: cm.defaultTTL, tlp: tlp2[cm.defaultTLP], tlpLevel: cm.defaultTLP}
 	if ids := cm.itemID.eval(item, item); len(ids) > 0 {
 		ic.id = scalarString(ids[0])
 	}
 	if ic.id == "" {
 		return ic, errors.New("the item has no id")
 	}
-	created, okC := firstDate(cm.created, item, now)
-	modified, okM := firstDate(cm.modified, item, now)
+	created, okC := firstDate(cm.created, item)
+	modified, okM := firstDate(cm.modified, item)
 	switch {
 	case !okC && !okM:
 		return ic, fmt.Errorf("item %s: %w", ic.id, errNoDate)
@@ -98,8 +101,9 @@ func (cm *collectionMap) context(item any, now time.Time) (itemContext, error) {
 	}
 	ic.created, ic.modified = created.Format(stixTimestamp), modified.Format(stixTimestamp)
 	if cm.tlp != nil {
-		if v := cm.tlp.eval(item, item); len(v) > 0 && tlpMarking(scalarString(v[0])) != "" {
-			ic.tlp = tlpMarking(scalarString(v[0]))
+		if v := cm.tlp.eval(item, item); len(v) > 0 && tlpLevel(scalarString(v[0])) != "" {
+			ic.tlpLevel = tlpLevel(scalarString(v[0]))
+			ic.tlp = tlp2[ic.tlpLevel]
 		}
 	}
 	if cm.confidence != nil {
@@ -108,8 +112,10 @@ func (cm *collectionMap) context(item any, now time.Time) (itemContext, error) {
 		}
 	}
 	if cm.ttl != nil {
-		if v := transforms["int"](cm.ttl.eval(item, item), ""); len(v) > 0 && v[0].(int64) > 0 {
-			ic.ttlDays = int(min(v[0].(int64), 3650))
+		if v := transforms["int"](cm.ttl.eval(item, item), ""); len(v) > 0 {
+			if n, ok := v[0].(int64); ok && n > 0 {
+				ic.ttlDays = int(min(n, 3650))
+			}
 		}
 	}
 	ic.evaluation = evaluationProps(cm.evaluation, item)
@@ -121,17 +127,14 @@ func (cm *collectionMap) context(item any, now time.Time) (itemContext, error) {
 	return ic, nil
 }
 
-// firstDate returns the first parsable date of the expression; dates in
-// the future (bad data) are clamped to now.
-func firstDate(e *expr, item any, now time.Time) (time.Time, bool) {
+// firstDate returns the first parsable date of the expression, as given:
+// the output must not depend on when the item is mapped.
+func firstDate(e *expr, item any) (time.Time, bool) {
 	if e == nil {
 		return time.Time{}, false
 	}
 	for _, v := range e.eval(item, item) {
 		if t, ok := parseAPIDate(scalarString(v)); ok {
-			if limit := now.UTC().Truncate(time.Millisecond); t.After(limit) {
-				t = limit
-			}
 			return t, true
 		}
 	}

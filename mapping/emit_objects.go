@@ -17,10 +17,9 @@ type mapper struct {
 	c    *evalCtx
 	objs []*emitted
 	byID map[string]*emitted
-	// sharedTLP marks objects not bound to one item (fixed-date global
-	// objects, observables): the file's default, the same in every
-	// collection, so that every copy of such an object is identical.
-	sharedTLP string
+	// defaultLevel is the file's default TLP level, the marking of objects
+	// shared across items (see sharedMarking).
+	defaultLevel string
 }
 
 // relationshipsOutput is the refs name of an item's relationships.
@@ -52,11 +51,16 @@ func (m *mapper) emitRule(r *rule) error {
 				obj[p.name] = shape(v, p.list)
 			}
 		}
+		sanitize(obj)
 		if !hasData(r, obj) {
 			continue // the item lacks what this object needs: no object
 		}
-		if err := m.complete(r, el, obj); err != nil {
+		made, err := m.complete(r, el, obj)
+		if err != nil {
 			return fmt.Errorf("rule %s (line %d): %w", r.name, r.line, err)
+		}
+		if !made {
+			continue
 		}
 		m.add(&emitted{obj: obj, rule: r, fixed: r.fixed, shared: r.global || r.spec.kind == kindSCO})
 	}
@@ -102,17 +106,18 @@ func hasData(r *rule, obj map[string]any) bool {
 
 // complete adds the engine's properties: type, spec_version, id, dates,
 // creator, markings and, for objects of this item, Group-IB's evaluation
-// and a link to the portal.
-func (m *mapper) complete(r *rule, el any, obj map[string]any) error {
+// and a link to the portal. made is false when the object has no key.
+func (m *mapper) complete(r *rule, el any, obj map[string]any) (made bool, err error) {
 	obj["type"], obj["spec_version"] = r.typ, "2.1"
+	marking, suffix := m.sharedMarking()
 	if r.spec.kind == kindSCO {
 		id, err := scoID(r.typ, r.spec, obj)
 		if err != nil {
-			return err
+			return false, err
 		}
 		obj["id"] = id
-		obj["object_marking_refs"] = []any{m.sharedTLP}
-		return nil
+		obj["object_marking_refs"] = []any{marking}
+		return true, nil
 	}
 	key := ""
 	switch {
@@ -122,25 +127,45 @@ func (m *mapper) complete(r *rule, el any, obj map[string]any) error {
 		key = canonicalKey(el)
 	}
 	if r.global {
-		obj["id"] = sdoID(r.typ, r.typ+"/"+strings.ToLower(key))
+		if strings.TrimSpace(key) == "" {
+			return false, nil // nothing identifies it: no object
+		}
+		obj["id"] = sdoID(r.typ, r.typ+"/"+strings.ToLower(key)+suffix)
 	} else {
 		obj["id"] = sdoID(r.typ, m.cm.name+"/"+r.name+"/"+m.ic.id+"/"+key)
 	}
 	obj["created_by_ref"] = groupIBIdentity
 	m.dates(r, obj)
-	if r.fixed {
-		obj["object_marking_refs"] = []any{m.sharedTLP}
-		return nil
+	if r.global {
+		obj["object_marking_refs"] = []any{marking}
+	} else {
+		obj["object_marking_refs"] = []any{m.ic.tlp}
 	}
-	obj["object_marking_refs"] = []any{m.ic.tlp}
-	m.itemProps(r, obj)
-	return nil
+	if !r.fixed {
+		m.itemProps(r, obj)
+	}
+	return true, nil
+}
+
+// sharedMarking is the marking of objects that several items share: the
+// file's default, unless this item is marked more strictly. Then the
+// stricter marking applies and the id is seeded with it, so that no copy
+// of a shared object ever carries a weaker marking than its source, and
+// copies with one id stay identical.
+func (m *mapper) sharedMarking() (marking, idSuffix string) {
+	if tlpOrder[m.ic.tlpLevel] > tlpOrder[m.defaultLevel] {
+		return tlp2[m.ic.tlpLevel], "#" + m.ic.tlpLevel
+	}
+	return tlp2[m.defaultLevel], ""
 }
 
 func (m *mapper) dates(r *rule, obj map[string]any) {
 	created, modified := m.ic.created, m.ic.modified
-	if r.fixed {
+	switch {
+	case r.fixed:
 		created, modified = fixedDate, fixedDate
+	case r.global:
+		created = fixedDate // every version of a shared object agrees on created
 	}
 	if s, ok := obj["created"].(string); ok {
 		created = s
@@ -152,16 +177,16 @@ func (m *mapper) dates(r *rule, obj map[string]any) {
 		modified = created
 	}
 	obj["created"], obj["modified"] = created, modified
-	if r.typ == "indicator" {
-		if _, ok := obj["valid_from"]; !ok {
-			obj["valid_from"] = created
+	switch r.typ {
+	case "indicator":
+		// Validity runs from the item's dates even when created is the
+		// shared fixed date; a fixed indicator has no end.
+		if r.fixed {
+			indicatorValidity(obj, created, 0)
+		} else {
+			indicatorValidity(obj, m.ic.created, m.ic.ttlDays)
 		}
-		if _, ok := obj["valid_until"]; !ok && m.ic.ttlDays > 0 {
-			from, _ := time.Parse(stixTimestamp, obj["valid_from"].(string))
-			obj["valid_until"] = from.AddDate(0, 0, m.ic.ttlDays).Format(stixTimestamp)
-		}
-	}
-	if r.typ == "report" {
+	case "report":
 		if _, ok := obj["published"]; !ok {
 			obj["published"] = created
 		}
@@ -170,6 +195,23 @@ func (m *mapper) dates(r *rule, obj map[string]any) {
 		// STIX requires at least one reference; a report with no object
 		// of its own (an analyst overview) refers to its author.
 		obj["object_refs"] = []any{groupIBIdentity}
+	}
+}
+
+// indicatorValidity fills valid_from (created) and valid_until (valid_from
+// plus the TTL); a validity past year 9999 is left out.
+func indicatorValidity(obj map[string]any, created string, ttlDays int) {
+	from, ok := obj["valid_from"].(string)
+	if !ok {
+		from = created
+		obj["valid_from"] = from
+	}
+	if _, ok := obj["valid_until"]; ok || ttlDays <= 0 {
+		return
+	}
+	t, err := time.Parse(stixTimestamp, from)
+	if until := t.AddDate(0, 0, ttlDays); err == nil && until.Year() <= 9999 {
+		obj["valid_until"] = until.Format(stixTimestamp)
 	}
 }
 
@@ -215,20 +257,25 @@ func (m *mapper) emitRelationships(rr *relRule) {
 }
 
 func (m *mapper) relationship(rel string, src, tgt *emitted) {
-	fixed := src.fixed && tgt.fixed
-	created, modified, marking := m.ic.created, m.ic.modified, m.ic.tlp
-	switch {
-	case fixed:
-		created, modified, marking = fixedDate, fixedDate, m.sharedTLP
-	case src.shared && tgt.shared:
-		// The id is the same from every item (a profile and a report both
-		// say the group uses the family): keep created the same too.
+	fixed, shared := src.fixed && tgt.fixed, src.shared && tgt.shared
+	created, modified, marking, suffix := m.ic.created, m.ic.modified, m.ic.tlp, ""
+	if shared {
+		// The same statement from every item (a profile and a report both
+		// say the group uses the family): one id, one created, and the
+		// shared marking rule.
+		marking, suffix = m.sharedMarking()
 		created = fixedDate
+		if fixed {
+			modified = fixedDate
+		}
+	}
+	if modified < created {
+		modified = created
 	}
 	srcID, tgtID := src.obj["id"].(string), tgt.obj["id"].(string)
-	m.add(&emitted{fixed: fixed, shared: src.shared && tgt.shared, obj: map[string]any{
+	m.add(&emitted{fixed: fixed, shared: shared, obj: map[string]any{
 		"type": "relationship", "spec_version": "2.1",
-		"id":      sdoID("relationship", "relationship/"+rel+"/"+srcID+"/"+tgtID),
+		"id":      sdoID("relationship", "relationship/"+rel+"/"+srcID+"/"+tgtID+suffix),
 		"created": created, "modified": modified, "created_by_ref": groupIBIdentity,
 		"relationship_type": rel, "source_ref": srcID, "target_ref": tgtID,
 		"object_marking_refs": []any{marking},

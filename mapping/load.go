@@ -84,6 +84,9 @@ type loader struct {
 	maps     map[string]map[string]string
 	defaults defaults
 	errs     []string
+	// refNodes are the rule names refs used in the collection being
+	// loaded, checked once all its rules are known.
+	refNodes []*yaml.Node
 }
 
 type defaults struct {
@@ -112,10 +115,17 @@ func (l *loader) pairs(n *yaml.Node, what string, fn func(key string, k, v *yaml
 			}
 		}
 	}
+	seen := map[string]bool{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value != "<<" {
-			fn(n.Content[i].Value, n.Content[i], resolve(n.Content[i+1]))
+		key := n.Content[i].Value
+		if key == "<<" {
+			continue
 		}
+		if seen[key] {
+			l.errorf(n.Content[i], "%q is given twice in %s", key, what)
+		}
+		seen[key] = true
+		fn(key, n.Content[i], resolve(n.Content[i+1]))
 	}
 }
 

@@ -70,6 +70,7 @@ func (l *loader) collection(name string, n *yaml.Node) *collectionMap {
 				"confidence, evaluation, portal_link, default_tlp, default_ttl_days, personal_data, objects, relationships)", key, name)
 		}
 	})
+	l.checkRefs(cm)
 	if cm.created == nil && cm.modified == nil {
 		l.errorf(n, "collection %s: set created and/or modified (the item's date paths)", name)
 	}
@@ -77,6 +78,20 @@ func (l *loader) collection(name string, n *yaml.Node) *collectionMap {
 		l.relationships(cm, rels)
 	}
 	return cm
+}
+
+// checkRefs requires every rule named by refs to exist in the collection.
+func (l *loader) checkRefs(cm *collectionMap) {
+	names := map[string]bool{relationshipsOutput: true}
+	for _, r := range cm.rules {
+		names[r.name] = true
+	}
+	for _, n := range l.refNodes {
+		if !names[n.Value] {
+			l.errorf(n, "refs: no rule named %q in collection %s", n.Value, cm.name)
+		}
+	}
+	l.refNodes = nil
 }
 
 func (l *loader) rules(cm *collectionMap, n *yaml.Node) {

@@ -255,10 +255,16 @@ func (l *loader) directive(n *yaml.Node) value {
 	case fields["value"] == nil:
 		l.errorf(n, "each and when need a value")
 		return nil
-	case fields["each"] != nil:
-		return eachValue{each: l.expr(fields["each"]), inner: l.value(fields["value"])}
-	case fields["when"] != nil:
-		return whenValue{when: l.cond(fields["when"]), inner: l.value(fields["value"])}
+	}
+	inner := l.value(fields["value"])
+	if fields["when"] != nil { // with each, the condition applies to each value
+		inner = whenValue{when: l.cond(fields["when"]), inner: inner}
+	}
+	if fields["each"] != nil {
+		return eachValue{each: l.expr(fields["each"]), inner: inner}
+	}
+	if fields["when"] != nil {
+		return inner
 	}
 	l.errorf(n, "value without each or when")
 	return nil
@@ -302,6 +308,7 @@ func (l *loader) refs(n *yaml.Node) value {
 	for _, c := range scalarsOf(n) {
 		if c.Value != "all" {
 			r.rules = append(r.rules, c.Value)
+			l.refNodes = append(l.refNodes, c)
 		}
 	}
 	return r
@@ -317,7 +324,16 @@ func (l *loader) cond(n *yaml.Node) cond {
 		return nil
 	}
 	f := map[string]*yaml.Node{}
-	l.pairs(n, "condition", func(key string, k, v *yaml.Node) { f[key] = v })
+	l.pairs(n, "condition", func(key string, k, v *yaml.Node) {
+		if !condKeys[key] {
+			l.errorf(k, "unknown key %q in condition (path, equals, in, matches, exists, all, any, not)", key)
+		}
+		f[key] = v
+	})
+	if tests := countKeys(f, "equals", "in", "matches", "exists", "all", "any", "not"); tests != 1 {
+		l.errorf(n, "a condition has exactly one of equals, in, matches, exists (with path), all, any or not")
+		return nil
+	}
 	switch {
 	case f["all"] != nil:
 		return allCond(l.conds(f["all"]))
@@ -372,6 +388,18 @@ func (l *loader) conds(n *yaml.Node) []cond {
 		}
 	}
 	return out
+}
+
+var condKeys = set("path", "equals", "in", "matches", "exists", "all", "any", "not")
+
+func countKeys(f map[string]*yaml.Node, keys ...string) int {
+	n := 0
+	for _, k := range keys {
+		if f[k] != nil {
+			n++
+		}
+	}
+	return n
 }
 
 // existsCond holds when the expression yields any value.

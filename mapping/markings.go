@@ -20,6 +20,9 @@ var tlp2 = map[string]string{
 	"red":          "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
 }
 
+// tlpOrder ranks TLP levels from least to most restrictive.
+var tlpOrder = map[string]int{"clear": 0, "green": 1, "amber": 2, "amber+strict": 3, "red": 4}
+
 // tlpLevel normalises a TLP name as Group-IB writes it: white is TLP 2.0's
 // clear, and "TLP:" prefixes and case are ignored.
 func tlpLevel(s string) string {

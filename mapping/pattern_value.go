@@ -49,7 +49,9 @@ func (pc patternComp) expand(c *evalCtx, cur any) []string {
 		var next []string
 		for _, r := range results {
 			for _, v := range vals {
-				next = append(next, r+quoteLiteral(scalarString(v))+pc.tpl.text[i+1])
+				if s := scalarString(v); s != "" { // an object or list is no literal
+					next = append(next, r+quoteLiteral(s)+pc.tpl.text[i+1])
+				}
 			}
 		}
 		results = next

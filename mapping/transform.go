@@ -29,7 +29,14 @@ var transforms = map[string]transformFunc{
 		}
 		return min(max(n, 0), 100)
 	}),
-	"tlp":       eachString(tlpMarking),
+	"tlp": eachString(tlpMarking),
+	// slug writes a name the way STIX vocabularies and ATT&CK phases do:
+	// "Initial Access" -> "initial-access".
+	"slug": eachString(func(s string) string {
+		return strings.Join(strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+			return r == ' ' || r == '_' || r == '-'
+		}), "-")
+	}),
 	"hash_algo": eachString(hashAlgorithm),
 	"first": func(vals []any, _ string) []any {
 		if len(vals) > 1 {
@@ -235,10 +242,13 @@ func stixDate(s string) string {
 
 // hashAlgorithm names a hash by its hex length, as STIX spells it.
 func hashAlgorithm(s string) string {
-	if _, err := strconv.ParseUint(strings.TrimSpace(s[:min(len(s), 8)]), 16, 64); err != nil {
-		return ""
+	s = strings.TrimSpace(s)
+	for i := 0; i < len(s); i++ {
+		if c := s[i] | 0x20; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return ""
+		}
 	}
-	switch len(strings.TrimSpace(s)) {
+	switch len(s) {
 	case 32:
 		return "MD5"
 	case 40:

@@ -77,8 +77,8 @@ func checkConfidence(obj map[string]any, _ typeSpec) error {
 	if !ok {
 		return nil
 	}
-	n, isInt := toInt(v).(int64)
-	if !isInt || n < 0 || n > 100 || fmt.Sprint(v) != fmt.Sprint(n) {
+	n, isInt := v.(int64)
+	if !isInt || n < 0 || n > 100 {
 		return fmt.Errorf("confidence %v is not an integer from 0 to 100", v)
 	}
 	return nil
@@ -122,7 +122,8 @@ func checkType(typ string, obj map[string]any) error {
 	switch typ {
 	case "indicator":
 		if obj["pattern_type"] == "stix" {
-			if _, err := ParsePattern(obj["pattern"].(string)); err != nil {
+			p, _ := obj["pattern"].(string)
+			if _, err := ParsePattern(p); err != nil {
 				return fmt.Errorf("pattern %q: %w", obj["pattern"], err)
 			}
 		}

@@ -208,6 +208,7 @@ func (a *app) Run(ctx context.Context) error {
 	sctx, cancel := context.WithTimeout(context.Background(), a.cfg.TAXII.Timeouts.Shutdown)
 	defer cancel()
 	if err := a.http.Shutdown(sctx); err != nil {
+		_ = a.http.Close() // requests still running after the drain time are cut
 		return fmt.Errorf("drain http: %w", err)
 	}
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {

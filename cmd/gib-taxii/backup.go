@@ -37,25 +37,49 @@ func (a *app) snapshot(ctx context.Context, dir string) (string, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", err
 	}
-	path := filepath.Join(dir, "gib-taxii-"+time.Now().UTC().Format("20060102T150405.000000Z")+".db")
+	path := filepath.Join(dir, backupPrefix+time.Now().UTC().Format("20060102T150405.000000Z")+".db")
 	f, err := os.OpenFile(path+".tmp", os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 	if err != nil {
 		return "", err
 	}
-	if _, err := a.store.Backup(ctx, f); err != nil {
-		f.Close()
+	_, err = a.store.Backup(ctx, f)
+	if err == nil {
+		err = f.Sync() // on disk before it gets its final name
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		os.Remove(path + ".tmp")
 		return "", err
 	}
-	if err := f.Close(); err != nil {
+	if err := os.Rename(path+".tmp", path); err != nil {
 		return "", err
 	}
-	return path, os.Rename(path+".tmp", path)
+	return path, syncDir(dir)
 }
 
-// prune removes all but the newest keep snapshots.
+// backupPrefix names snapshot files, distinct from any store file name.
+const backupPrefix = "gib-taxii-backup-"
+
+// syncDir makes a rename durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// prune removes all but the newest keep snapshots, and temporary files a
+// crash left behind.
 func prune(dir string, keep int, log *slog.Logger) {
-	files, err := filepath.Glob(filepath.Join(dir, "gib-taxii-*.db"))
+	tmps, _ := filepath.Glob(filepath.Join(dir, backupPrefix+"*.db.tmp"))
+	for _, f := range tmps {
+		_ = os.Remove(f)
+	}
+	files, err := filepath.Glob(filepath.Join(dir, backupPrefix+"*.db"))
 	if err != nil {
 		return
 	}

@@ -36,4 +36,6 @@ func TestBackupSnapshots(t *testing.T) {
 
 	cfg.Storage.Backup.Interval = 0
 	assert.ErrorContains(t, cfg.validate(), "storage.backup")
+	cfg.Storage.Backup = backupConfig{Dir: filepath.Dir(cfg.Storage.Path), Interval: 60e9, Keep: 2}
+	assert.ErrorContains(t, cfg.validate(), "storage.backup.dir: must not be the store's own directory")
 }

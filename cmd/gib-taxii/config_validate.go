@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
@@ -40,6 +41,9 @@ func (c *Config) validate() error {
 	}
 	if b := c.Storage.Backup; b.Dir != "" && (b.Interval < time.Minute || b.Keep < 1) {
 		p.add("storage.backup", "interval must be at least 1m and keep at least 1")
+	}
+	if b := c.Storage.Backup; b.Dir != "" && filepath.Clean(b.Dir) == filepath.Dir(filepath.Clean(c.Storage.Path)) {
+		p.add("storage.backup.dir", "must not be the store's own directory: use a directory of its own")
 	}
 	c.TAXII.validate(&p)
 	c.validateUsers(&p)

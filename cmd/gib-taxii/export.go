@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/gib-taxii/gib-taxii/storage"
@@ -34,8 +35,13 @@ func runExport(ctx context.Context, e env, args []string) error {
 	}
 	defer store.Close()
 	q := storage.Query{Collection: coll.ID, Versions: storage.Versions{Last: !*all, All: *all}}
-	if *types != "" {
-		q.Types = strings.Split(*types, ",")
+	for _, t := range strings.Split(*types, ",") {
+		if t = strings.TrimSpace(t); t == "" {
+			continue
+		} else if !storage.IsType(t) {
+			return fmt.Errorf("export: --type: %q is not a STIX type name", t)
+		}
+		q.Types = append(q.Types, strings.TrimSpace(t))
 	}
 	if *addedAfter != "" {
 		if q.AddedAfter, err = storage.ParseTimestamp(*addedAfter); err != nil {
@@ -51,24 +57,32 @@ type recordReader interface {
 }
 
 func writeExport(ctx context.Context, e env, store recordReader, q storage.Query, out string) (err error) {
-	w := e.stdout
-	if out != "-" {
-		f, err := os.Create(out)
+	if out == "-" {
+		n, err := exportBundle(ctx, store, q, e.stdout)
 		if err != nil {
 			return fmt.Errorf("export: %w", err)
 		}
-		defer func() {
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
-		}()
-		w = f
+		fmt.Fprintf(e.stderr, "exported %d objects\n", n)
+		return nil
 	}
-	n, err := exportBundle(ctx, store, q, w)
+	// A temporary file renamed at the end: a failed export never leaves a
+	// partial bundle, nor truncates an earlier one.
+	f, err := os.CreateTemp(filepath.Dir(out), filepath.Base(out)+".tmp-*")
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
-	fmt.Fprintf(e.stderr, "exported %d objects\n", n)
+	defer os.Remove(f.Name())
+	n, err := exportBundle(ctx, store, q, f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), out)
+	}
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	fmt.Fprintf(e.stderr, "exported %d objects to %s\n", n, out)
 	return nil
 }
 

@@ -59,4 +59,20 @@ func TestExport(t *testing.T) {
 	assert.Len(t, b.Objects, 12)
 
 	assert.Error(t, run(context.Background(), e, []string{"export", "--config", cfgPath, "--collection", "indicators", "--added-after", "yesterday"}))
+	assert.Len(t, export("--type", " malware , indicator ").Objects, 12, "type names are trimmed")
+	assert.Error(t, run(context.Background(), e, []string{"export", "--config", cfgPath, "--collection", "indicators", "--type", "Not A Type"}))
+
+	// An export failing half-way (here: cancelled) leaves an earlier
+	// bundle alone and no temporary file.
+	store, coll, err := openCollection(e, cfgPath, "indicators")
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	require.Error(t, writeExport(ctx, e, store, storage.Query{Collection: coll.ID}, out))
+	require.NoError(t, store.Close())
+	again, err := os.ReadFile(out)
+	require.NoError(t, err)
+	assert.Equal(t, raw, again)
+	left, _ := filepath.Glob(out + ".tmp-*")
+	assert.Empty(t, left)
 }
