@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/gib-taxii/gib-taxii/ingest"
 	"github.com/gib-taxii/gib-taxii/ops"
@@ -91,27 +92,42 @@ func (a *app) readiness(ctx context.Context) (map[string]ops.CollectionHealth, e
 		return nil, err
 	}
 	out := map[string]ops.CollectionHealth{}
-	for _, name := range a.cfg.GroupIB.enabledCollections() {
-		st, err := ingest.LoadState(ctx, a.store, name)
+	for _, c := range a.cfg.ingestCollections() {
+		st, err := ingest.LoadState(ctx, a.store, c.Name)
 		if err != nil {
 			return nil, err
 		}
-		out[name] = collectionHealth(st)
+		out[c.Name] = collectionHealth(st, staleAfter(c.PollInterval), time.Now())
 	}
 	return out, nil
 }
 
+// staleAfter is how long a collection may go without a successful pass
+// before it counts as degraded: a hung loop must show.
+func staleAfter(poll time.Duration) time.Duration {
+	if poll <= 0 {
+		poll = 5 * time.Minute
+	}
+	return max(3*poll, time.Hour)
+}
+
 // collectionHealth is degraded when the collection is stopped by an access
-// problem or has failed three passes in a row.
-func collectionHealth(st ingest.State) ops.CollectionHealth {
+// problem, has failed three passes in a row (or every pass so far), or has
+// not succeeded for too long.
+func collectionHealth(st ingest.State, stale time.Duration, now time.Time) ops.CollectionHealth {
 	h := ops.CollectionHealth{Status: "ok", LastSuccess: st.LastSuccess, Queued: st.Queued, Errors: st.ConsecutiveErrors}
 	switch {
 	case st.Stopped != "":
 		h.Status, h.Reason = "degraded", st.Stopped
-	case st.ConsecutiveErrors >= 3:
+	case st.ConsecutiveErrors >= 3, st.LastSuccess.IsZero() && st.ConsecutiveErrors > 0:
 		h.Status, h.Reason = "degraded", st.LastError
 	case st.LastSuccess.IsZero():
 		h.Status = "starting"
+	case now.Sub(st.LastSuccess) > stale:
+		h.Status, h.Reason = "degraded", "no successful pass since "+st.LastSuccess.UTC().Format(time.RFC3339)
+	}
+	if len(h.Reason) > 300 { // an unauthenticated endpoint: a summary is enough
+		h.Reason = h.Reason[:300] + "..."
 	}
 	return h
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gib-taxii/gib-taxii/gibsim"
+	"github.com/gib-taxii/gib-taxii/ingest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -81,4 +82,22 @@ func TestOperationsEndpoints(t *testing.T) {
 	assert.False(t, strings.Contains(body, "api-key"), "no secrets in metrics")
 	cancel()
 	require.NoError(t, <-done)
+}
+
+func TestCollectionHealth(t *testing.T) {
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	for name, tc := range map[string]struct {
+		st   ingest.State
+		want string
+	}{
+		"never polled":         {ingest.State{}, "starting"},
+		"first pass failing":   {ingest.State{ConsecutiveErrors: 1, LastError: "timeout"}, "degraded"},
+		"recent success":       {ingest.State{LastSuccess: now.Add(-time.Minute)}, "ok"},
+		"one failure":          {ingest.State{LastSuccess: now.Add(-time.Minute), ConsecutiveErrors: 1}, "ok"},
+		"three failures":       {ingest.State{LastSuccess: now.Add(-time.Minute), ConsecutiveErrors: 3}, "degraded"},
+		"stopped":              {ingest.State{LastSuccess: now.Add(-time.Minute), Stopped: "401"}, "degraded"},
+		"hung (no success 2h)": {ingest.State{LastSuccess: now.Add(-2 * time.Hour)}, "degraded"},
+	} {
+		assert.Equal(t, tc.want, collectionHealth(tc.st, time.Hour, now).Status, name)
+	}
 }
