@@ -191,10 +191,19 @@ func TestServeEndToEnd(t *testing.T) {
 	assert.Equal(t, http.StatusUnauthorized, status)
 	assert.Equal(t, `Basic realm="gib-taxii"`, h.Get("WWW-Authenticate"))
 
-	// While serving, a second process cannot open the store.
+	// While serving, a second process cannot open the store...
 	err := run(context.Background(), e, []string{"import", "--config", cfgPath, "--collection", "indicators", writeBundle(t)})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "database is locked by another gib-taxii")
+	// ...and status asks the running server instead.
+	raw, err := os.ReadFile(cfgPath)
+	require.NoError(t, err)
+	statusCfg := filepath.Join(t.TempDir(), "status.yaml")
+	require.NoError(t, os.WriteFile(statusCfg, []byte(strings.Replace(string(raw), "listen: 127.0.0.1:0",
+		"listen: 127.0.0.1:0\n  external_url: "+base, 1)), 0o600))
+	se, sout, _ := testEnv("")
+	require.NoError(t, run(context.Background(), se, []string{"status", "--config", statusCfg}))
+	assert.Contains(t, sout.String(), "serve is running ("+base+"/readyz): ok, store ok")
 
 	cancel()
 	select {

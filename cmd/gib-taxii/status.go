@@ -2,12 +2,17 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"sort"
 	"text/tabwriter"
 	"time"
 
 	"github.com/gib-taxii/gib-taxii/ingest"
+	"github.com/gib-taxii/gib-taxii/ops"
+	"github.com/gib-taxii/gib-taxii/storage"
 )
 
 func runStatus(ctx context.Context, e env, args []string) error {
@@ -25,11 +30,53 @@ func runStatus(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	store, err := openStore(&cfg)
+	if errors.Is(err, storage.ErrLocked) {
+		// serve holds the file: ask it instead.
+		return remoteStatus(ctx, e, cfg)
+	}
 	if err != nil {
-		return fmt.Errorf("status: %w (status reads the store file; stop serve first)", err)
+		return fmt.Errorf("status: %w", err)
 	}
 	defer store.Close()
 	return printStatus(ctx, e, cfg, store)
+}
+
+// remoteStatus prints the ingest health the running server reports on
+// /readyz, for when serve holds the store file.
+func remoteStatus(ctx context.Context, e env, cfg Config) error {
+	u := cfg.TAXII.ExternalURL + "/readyz"
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return err
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("status: the store is in use and %s does not answer: %w", u, err)
+	}
+	defer res.Body.Close()
+	var ready struct {
+		Status      string
+		Store       string
+		Collections map[string]ops.CollectionHealth
+	}
+	if err := json.NewDecoder(res.Body).Decode(&ready); err != nil {
+		return fmt.Errorf("status: %s: %w", u, err)
+	}
+	fmt.Fprintf(e.stdout, "serve is running (%s): %s, store %s\n\n", u, ready.Status, ready.Store)
+	w := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "GROUP-IB COLLECTION\tSTATUS\tQUEUED\tLAST SUCCESS\tERRORS\tREASON")
+	names := make([]string, 0, len(ready.Collections))
+	for n := range ready.Collections {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		c := ready.Collections[n]
+		fmt.Fprintf(w, "%s\t%s\t%d\t%s\t%d\t%s\n", n, c.Status, c.Queued, ago(c.LastSuccess), c.Errors, c.Reason)
+	}
+	return w.Flush()
 }
 
 // printStatus writes the TAXII collections and each Group-IB collection's
