@@ -17,15 +17,13 @@ import (
 	"github.com/gib-taxii/gib-taxii/storage/boltstore"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"golang.org/x/crypto/bcrypt"
 )
 
 // ingestConfig writes a config polling the simulator at simURL into its
 // own store, with the credentials in files as Docker secrets would be.
 func ingestConfig(t *testing.T, simURL string) (string, func(string) string) {
 	dir := t.TempDir()
-	hash, err := bcrypt.GenerateFromPassword([]byte("s3cret"), bcrypt.MinCost)
-	require.NoError(t, err)
+	hash := analystHash(t)
 	yaml := fmt.Sprintf(`
 storage: {path: %q}
 taxii:

@@ -27,12 +27,20 @@ func testEnv(stdin string) (env, *testkit.SyncBuffer, *testkit.SyncBuffer) {
 
 const testCollection = "3a1f6c2e-9b4d-4e7a-8c5f-1d2e3f4a5b6c"
 
+// analystHash is the bcrypt hash of the test user analyst's password,
+// "s3cret", at the cheapest cost.
+func analystHash(t *testing.T) []byte {
+	t.Helper()
+	hash, err := bcrypt.GenerateFromPassword([]byte("s3cret"), bcrypt.MinCost)
+	require.NoError(t, err)
+	return hash
+}
+
 // writeConfig writes a config with one collection and user "analyst".
 func writeConfig(t *testing.T) (path string, cfg Config) {
 	t.Helper()
 	dir := t.TempDir()
-	hash, err := bcrypt.GenerateFromPassword([]byte("s3cret"), bcrypt.MinCost)
-	require.NoError(t, err)
+	hash := analystHash(t)
 	yaml := fmt.Sprintf(`
 storage: {path: %q}
 taxii:
@@ -51,7 +59,7 @@ log: {level: warn}
 `, filepath.Join(dir, "store.db"), testCollection, hash)
 	path = filepath.Join(dir, "config.yaml")
 	require.NoError(t, os.WriteFile(path, []byte(yaml), 0o600))
-	cfg, err = loadConfig(path, noEnv)
+	cfg, err := loadConfig(path, noEnv)
 	require.NoError(t, err)
 	return path, cfg
 }
