@@ -103,8 +103,9 @@ func itemID(form IDForm, seed uint64, collection string, index int) string {
 	case IDOpaque:
 		return fmt.Sprintf("%s-%s", shortName(collection), randHex(r, 16))
 	case IDIPv4:
-		// 198.18.0.0/15 (RFC 2544): room for 131,070 distinct items.
-		a := netip.AddrFrom4([4]byte{198, 18, 0, 0}).As4()
+		// 185.100.0.0/15, public unicast as real suspicious IPs are (the
+		// mappings drop reserved ranges): room for 131,070 distinct items.
+		a := netip.AddrFrom4([4]byte{185, 100, 0, 0}).As4()
 		n := index + 1
 		a[1] += byte(n >> 16)
 		a[2] = byte(n >> 8)

@@ -117,22 +117,28 @@ func (it *Item) MD5() string    { return it.Hex(32) }
 func (it *Item) SHA1() string   { return it.Hex(40) }
 func (it *Item) SHA256() string { return it.Hex(64) }
 
-// IPv4 returns a stable address in the documentation ranges (RFC 5737).
+// IPv4 returns a stable public unicast address. Simulated IOCs must look
+// like real ones: the mappings drop documentation and private ranges as
+// they would in a real feed.
 func (it *Item) IPv4() string {
-	nets := []string{"192.0.2", "198.51.100", "203.0.113"}
-	return fmt.Sprintf("%s.%d", nets[it.stable.IntN(3)], 1+it.stable.IntN(254))
+	firsts := []int{5, 23, 31, 37, 45, 46, 62, 77, 78, 80, 81, 85, 89, 91, 93, 94, 95, 103, 104, 109,
+		141, 146, 147, 151, 176, 178, 185, 188, 193, 194, 195, 212, 213, 217}
+	return fmt.Sprintf("%d.%d.%d.%d", firsts[it.stable.IntN(len(firsts))], it.stable.IntN(256),
+		it.stable.IntN(256), 1+it.stable.IntN(254))
 }
 
-// IPv6 returns a stable documentation address (RFC 3849).
+// IPv6 returns a stable public unicast address (in RIPE's 2a00::/12).
 func (it *Item) IPv6() string {
-	return fmt.Sprintf("2001:db8::%x:%x", it.stable.IntN(0xffff), 1+it.stable.IntN(0xfffe))
+	return fmt.Sprintf("2a0%x:%x:%x::%x", it.stable.IntN(16), 1+it.stable.IntN(0xfffe), it.stable.IntN(0xffff),
+		1+it.stable.IntN(0xfffe))
 }
 
-// Domain returns a stable domain under the reserved example TLDs.
+// Domain returns a stable domain name of the kind malicious infrastructure
+// uses; "-sim" marks it as simulated.
 func (it *Item) Domain() string {
 	words := []string{"update", "cdn", "login", "secure", "mail", "files", "check", "api", "portal", "sync"}
-	tlds := []string{"example", "example.com", "example.net", "example.org"}
-	return fmt.Sprintf("%s-%s%d.%s", words[it.stable.IntN(len(words))], words[it.stable.IntN(len(words))],
+	tlds := []string{"com", "net", "org", "top", "xyz", "info", "ru", "biz"}
+	return fmt.Sprintf("%s-%s%d-sim.%s", words[it.stable.IntN(len(words))], words[it.stable.IntN(len(words))],
 		it.stable.IntN(1000), tlds[it.stable.IntN(len(tlds))])
 }
 

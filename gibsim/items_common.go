@@ -73,6 +73,40 @@ func actorRef(it *Item, apt bool) map[string]any {
 		"isAPT": apt, "stixGuid": it.Nullable(stixGUID(it))}
 }
 
+// anyActorRef renders a reference to an actor of either pool the way the
+// collections that do not profile actors write it: isAPT absent or false
+// even for an APT group (the NetTraveler case), and the name sometimes
+// padded with spaces. The same actor is then named by a profile, a report
+// and this reference, which must all make one object.
+func anyActorRef(it *Item) map[string]any {
+	s := it.Stable()
+	apt, k, flag := s.IntN(2) == 0, s.IntN(actorPool), s.IntN(3)
+	a := poolEntity(actorPoolName(apt), k)
+	ref := map[string]any{"id": a.ID, "name": a.Name}
+	switch flag {
+	case 1:
+		ref["isAPT"] = false
+	case 2:
+		ref["isAPT"] = apt
+	}
+	if it.Drift() {
+		ref["name"] = " " + a.Name + "  "
+	}
+	return ref
+}
+
+// noisyValue returns, for about one item in six, a value of the kind real
+// feeds carry and the mappings must not turn into an indicator: defanged
+// (restored), reserved, benign or malformed; else "".
+func noisyValue(it *Item) string {
+	noise := []string{"127.0.0.1", "10.20.30.40", "0.0.0.0", "8.8.8.8", "999.1.1.1", "google.com",
+		"localhost.localdomain", "hxxp://" + it.Domain() + "/gate.php", it.Domain() + "[.]net"}
+	if k := it.Stable().IntN(6 * len(noise)); k < len(noise) {
+		return noise[k]
+	}
+	return ""
+}
+
 // shortActorRef renders the {id, name} form of group-level lists.
 func shortActorRef(it *Item) map[string]any {
 	a := poolEntity(actorPoolName(false), it.Stable().IntN(actorPool))

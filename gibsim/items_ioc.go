@@ -8,13 +8,18 @@ func genIOCCommon(it *Item) map[string]any {
 	if it.Stable().IntN(3) == 0 {
 		ips = append(ips, it.IPv4())
 	}
+	domains := []string{domain}
+	if noise := noisyValue(it); noise != "" {
+		ips = append(ips, noise) // the mapping tells IPs from the rest
+		domains = append(domains, noise)
+	}
 	return map[string]any{
 		"url":           it.OneOrMany([]string{it.URL(domain)}),
-		"domain":        it.OneOrMany([]string{domain}),
+		"domain":        it.OneOrMany(domains),
 		"ip":            it.OneOrMany(ips),
 		"hash":          it.OneOrMany([]string{it.MD5()}),
 		"threatList":    []any{map[string]any{"name": it.Name()}},
-		"malwareList":   []any{map[string]any{"name": it.Name()}},
+		"malwareList":   []any{malwareRef(it)},
 		"dateFirstSeen": it.FirstSeen.Format(TimeOffset),
 		"dateLastSeen":  it.Updated.Format(TimeOffset),
 	}
@@ -35,14 +40,20 @@ func genMalwareCnC(it *Item) map[string]any {
 			file = []any{}
 		}
 	}
+	ipv6 := []any{}
+	if v6 := it.IPv6(); it.Stable().IntN(4) == 0 { // some C2s answer on IPv6 too
+		ipv6 = append(ipv6, it.GeoIP(v6))
+	}
+	malware := malwareRef(it)
+	malware["stixGuid"] = nil
 	return map[string]any{
 		"stixGuid": nil,
 		"cnc":      url, "url": url, "domain": domain,
 		"ipv4": []any{it.GeoIP(it.IPv4())},
-		"ipv6": []any{}, "ssl": []any{}, "platform": nil,
+		"ipv6": ipv6, "ssl": []any{}, "platform": nil,
 		"file":          file,
-		"malwareList":   []any{map[string]any{"id": it.Hex(40), "name": it.Name(), "stixGuid": nil}},
-		"threatActor":   it.ObjectOrList(map[string]any{"id": it.Hex(40), "name": it.Name(), "isAPT": it.Stable().IntN(2) == 0}),
+		"malwareList":   []any{malware},
+		"threatActor":   it.ObjectOrList(anyActorRef(it)),
 		"dateDetected":  it.FirstSeen.Format(TimeOffset),
 		"dateFirstSeen": it.FirstSeen.Format(TimeOffset),
 		"dateLastSeen":  it.Updated.Format(TimeOffset),

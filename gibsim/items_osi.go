@@ -15,7 +15,7 @@ import (
 func genGitRepository(it *Item) map[string]any {
 	s := it.Stable()
 	user := "dev" + it.Hex(4)
-	repo := fmt.Sprintf("https://github.example/%s/%s", user, it.Name())
+	repo := fmt.Sprintf("https://github.com/%s/%s", user, it.Name())
 	email := it.Email("dev." + it.Domain())
 	files := []any{}
 	for range 1 + s.IntN(3) {

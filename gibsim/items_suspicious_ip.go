@@ -1,7 +1,7 @@
 package gibsim
 
 // Generators of the suspicious_ip/* collections. The item id is the IP
-// itself (198.18.0.0/15, see itemID), repeated in ipv4.ip.
+// itself (185.100.0.0/15, see itemID), repeated in ipv4.ip.
 
 // suspiciousGeo renders the ipv4 object of it.ID. Most of its fields are
 // null in the real feeds; about half the items carry none of them.

@@ -1,6 +1,9 @@
 package gibsim
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Generators of the threat reports (apt/threat, hi/threat), the actor
 // profiles (apt|hi/threat_actor) and hi/open_threats.
@@ -27,12 +30,19 @@ func genThreat(it *Item, apt bool) map[string]any {
 	m["indicatorsIds"] = ids
 	m["indicators"] = indicators
 	m["indicatorRelationships"] = rels
-	m["indicatorMalwareRelationships"] = []any{}
 	m["indicatorToolRelationships"] = []any{}
 	m["unreliableIndicators"] = []any{}
 	for k, v := range threatContext(it, apt) {
 		m[k] = v
 	}
+	// The report's explicit list ties its last indicator (a file, when there
+	// are several) to the report's family.
+	malwareRels := []any{}
+	if len(ids) > 1 {
+		family := m["malwareList"].([]any)[0].(map[string]any)["id"]
+		malwareRels = append(malwareRels, map[string]any{"sourceId": ids[len(ids)-1], "targetId": family})
+	}
+	m["indicatorMalwareRelationships"] = malwareRels
 	var ttl any // reports usually have no TTL; IOC bulletins sometimes 90 days
 	if autogen && s.IntN(2) == 0 {
 		ttl = 90
@@ -134,6 +144,14 @@ func threatIndicators(it *Item, n int) (ids []string, list, rels []any) {
 func networkIndicator(it *Item) map[string]any {
 	domain, ip := it.Domain(), it.IPv4()
 	url := it.URL(domain)
+	// Half the network indicators name their own family.
+	own := []any{}
+	if m := malwareRef(it); it.Stable().IntN(2) == 0 {
+		own = append(own, m)
+	}
+	if it.Stable().IntN(8) == 0 { // a defanged domain, as analysts paste them
+		domain = strings.Replace(domain, ".", "[.]", 1)
+	}
 	var d, u any = domain, url
 	ips := []string{ip}
 	switch it.Stable().IntN(3) {
@@ -146,7 +164,7 @@ func networkIndicator(it *Item) map[string]any {
 		"id": it.Hex(40), "type": "network",
 		"params":        map[string]any{"domain": d, "url": u, "ipv4": it.OneOrMany(ips), "ipv6": []string{}, "ssl": []string{}},
 		"dateFirstSeen": day(it.FirstSeen), "dateLastSeen": day(it.Updated),
-		"malwareList": []any{}, "langs": []string{"ru"}, "sources": []string{"playbook"},
+		"malwareList": own, "langs": []string{"ru"}, "sources": []string{"playbook"},
 		"seqUpdate": it.Updated.UnixMicro() / 100, "title": nil, "description": nil,
 	}
 }
@@ -214,7 +232,7 @@ func genOpenThreats(it *Item) map[string]any {
 		"text":  fmt.Sprintf("Simulated article text (revision %d).", it.Revision), "original": "Simulated original text.",
 		"link": "https://" + source + "/post/" + it.Hex(6), "source": source, "sourceType": it.Pick("vendor", "news", "twitter"),
 		"author":       map[string]any{"userId": fmt.Sprint(it.Stable().IntN(1000)), "screenName": "analyst", "name": "Example Analyst"},
-		"threatActors": []any{shortActorRef(it)},
+		"threatActors": []any{anyActorRef(it)},
 		"data": map[string]any{
 			"malware": []any{malwareRef(it)}, "cve": []any{map[string]any{"id": cveID(it)}},
 			"domains": it.OneOrMany([]string{domain}), "ip": it.OneOrMany([]string{it.IPv4()}),

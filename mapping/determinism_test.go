@@ -45,7 +45,7 @@ func mapAll(t *testing.T, e *Engine, collection string, items []json.RawMessage)
 func TestUpdatedItemIsANewVersion(t *testing.T) {
 	e, err := Load("../mappings.yaml", Options{Now: testNow})
 	require.NoError(t, err)
-	item := `{"id":"common-1","url":"https://a.example/x","malwareList":[{"name":"Shadar"}],
+	item := `{"id":"common-1","url":"https://update-sim.com/x","malwareList":[{"name":"Shadar"}],
 		"dateFirstSeen":"2026-01-01T00:00:00Z","dateLastSeen":"2026-01-02T00:00:00Z"}`
 	v1 := objectsOf(t, e, "ioc/common", item)
 	v2 := objectsOf(t, e, "ioc/common", strings.Replace(item, "2026-01-02", "2026-02-02", 1))

@@ -21,19 +21,26 @@ const fixedDate = "2000-01-01T00:00:00.000Z"
 // keys, so that the same item always gives the same bytes. An item whose
 // objects fail validation is an error naming the rule.
 func (e *Engine) Map(collection string, raw json.RawMessage) ([]json.RawMessage, error) {
+	res, err := e.MapItem(collection, raw, false)
+	return res.Objects, err
+}
+
+// MapItem is Map with what was dropped and, when explain is set, an
+// explanation of every object.
+func (e *Engine) MapItem(collection string, raw json.RawMessage, explain bool) (Result, error) {
 	cm, ok := e.collections[collection]
 	if !ok {
-		return nil, fmt.Errorf("%s: %w", collection, ErrNoRule)
+		return Result{}, fmt.Errorf("%s: %w", collection, ErrNoRule)
 	}
 	item, err := decodeItem(raw)
 	if err != nil {
-		return nil, err
+		return Result{}, err
 	}
 	ic, err := cm.context(item)
 	if err != nil {
-		return nil, err
+		return Result{}, err
 	}
-	m := &mapper{cm: cm, ic: ic, defaultLevel: e.defaultTLP,
+	m := &mapper{e: e, cm: cm, ic: ic, res: &Result{},
 		c: &evalCtx{root: item, personal: cm.personal, outputs: map[string][]string{}}}
 	// Containers (report, grouping, note) come last, so that their refs
 	// can name every other object and relationship of the item.
@@ -43,16 +50,24 @@ func (e *Engine) Map(collection string, raw json.RawMessage) ([]json.RawMessage,
 				continue
 			}
 			if err := m.emitRule(r); err != nil {
-				return nil, err
+				return Result{}, err
 			}
 		}
 		if !containers {
 			for _, rr := range cm.rels {
 				m.emitRelationships(rr)
 			}
+			m.describeIndicators()
 		}
 	}
-	return m.finish(e.source)
+	if explain {
+		m.explain()
+	}
+	m.res.Objects, err = m.finish(e.source)
+	if err != nil {
+		return Result{}, err
+	}
+	return *m.res, nil
 }
 
 func decodeItem(raw json.RawMessage) (any, error) {
@@ -75,6 +90,7 @@ type itemContext struct {
 	tlp               string // marking-definition id
 	tlpLevel          string
 	confidence        any
+	score             any // x_opencti_score of indicators, 0-100
 	ttlDays           int
 	evaluation        map[string]any
 	portal            string
@@ -109,6 +125,12 @@ func (cm *collectionMap) context(item any) (itemContext, error) {
 	if cm.confidence != nil {
 		if v := transforms["confidence"](cm.confidence.eval(item, item), ""); len(v) > 0 {
 			ic.confidence = v[0]
+		}
+	}
+	ic.score = cm.defaultScore
+	if cm.score != nil {
+		if v := transforms["confidence"](cm.score.eval(item, item), ""); len(v) > 0 {
+			ic.score = v[0]
 		}
 	}
 	if cm.ttl != nil {
@@ -175,3 +197,51 @@ func sortedKeys(m map[string]any) []string {
 }
 
 func isContainer(typ string) bool { return typ == "report" || typ == "grouping" || typ == "note" }
+
+// finish validates every object and renders them, after the identity and
+// the marking definitions they use.
+func (m *mapper) finish(source string) ([]json.RawMessage, error) {
+	used := map[string]bool{}
+	out := []json.RawMessage{identityJSON()}
+	for _, e := range m.objs {
+		if err := validateObject(e.obj); err != nil {
+			if e.rule != nil {
+				return nil, fmt.Errorf("item %s: rule %s (%s:%d): %w", m.ic.id, e.rule.name, source, e.rule.line, err)
+			}
+			return nil, fmt.Errorf("item %s: %s: %w", m.ic.id, e.obj["id"], err)
+		}
+		for _, ref := range e.obj["object_marking_refs"].([]any) {
+			used[ref.(string)] = true
+		}
+	}
+	levels := make([]string, 0, len(tlp2))
+	for level, id := range tlp2 {
+		if used[id] {
+			levels = append(levels, level)
+		}
+	}
+	sort.Strings(levels)
+	for _, level := range levels {
+		out = append(out, markingJSON(level))
+	}
+	for _, e := range m.objs {
+		b, err := marshal(e.obj)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return out, nil
+}
+
+// marshal renders compact JSON with sorted keys and without escaping
+// <, > and & (URLs and descriptions stay readable).
+func marshal(v any) (json.RawMessage, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(b.Bytes(), "\n"), nil
+}

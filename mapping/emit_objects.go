@@ -1,86 +1,190 @@
 package mapping
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 )
 
 // mapper holds the objects of one item while they are produced.
 type mapper struct {
+	e    *Engine
 	cm   *collectionMap
 	ic   itemContext
 	c    *evalCtx
 	objs []*emitted
 	byID map[string]*emitted
-	// defaultLevel is the file's default TLP level, the marking of objects
-	// shared across items (see sharedMarking).
-	defaultLevel string
+	res  *Result
 }
 
-// relationshipsOutput is the refs name of an item's relationships.
-const relationshipsOutput = "relationships"
+// Names under which the engine's own objects are listed for refs.
+const (
+	relationshipsOutput = "relationships"
+	observablesOutput   = "observables"
+)
 
+// emitted is one object of the item, with where it came from.
 type emitted struct {
 	obj   map[string]any
-	rule  *rule
+	rule  *rule // nil for relationships and indicators' SCOs
 	fixed bool
 	// shared: the id is not bound to one item (global objects, SCOs).
-	shared bool
+	shared  bool
+	origins []origin
+	values  []string // the item values it was made from, for explanations
+	stated  string   // relationships: what states it
+	line    int      // the mappings line of the rule or statement
 }
 
 func (m *mapper) emitRule(r *rule) error {
 	if r.personal && !m.c.personal {
 		return nil
 	}
-	elements := []any{m.c.root}
+	elements := []located{{v: m.c.root}}
 	if r.each != nil {
-		elements = r.each.eval(m.c.root, m.c.root)
+		elements = r.each.evalLocated(m.c.root)
 	}
 	for _, el := range elements {
-		if r.when != nil && !r.when.test(m.c, el) {
+		if r.when != nil && !r.when.test(m.c, el.v) {
 			continue
 		}
-		obj := map[string]any{}
-		for _, p := range r.props {
-			if v := p.val.eval(m.c, el); len(v) > 0 {
-				obj[p.name] = shape(v, p.list)
-			}
-		}
-		sanitize(obj)
-		if !hasData(r, obj) {
-			continue // the item lacks what this object needs: no object
-		}
-		made, err := m.complete(r, el, obj)
-		if err != nil {
+		if err := m.emitElement(r, el); err != nil {
 			return fmt.Errorf("rule %s (line %d): %w", r.name, r.line, err)
 		}
-		if !made {
-			continue
-		}
-		m.add(&emitted{obj: obj, rule: r, fixed: r.fixed, shared: r.global || r.spec.kind == kindSCO})
 	}
 	return nil
 }
 
-func (m *mapper) add(e *emitted) {
+// emitElement makes the rule's object for one element (value) of the item.
+func (m *mapper) emitElement(r *rule, el located) error {
+	var obs *observed
+	if r.obs != nil {
+		o, ok := m.observe(r, el)
+		if !ok {
+			return nil
+		}
+		obs = &o
+	}
+	if r.typ == typeObservable {
+		_, err := m.addObservable(*obs, el, r, r.line)
+		return err
+	}
+	obj := map[string]any{}
+	for _, p := range r.props {
+		if v := p.val.eval(m.c, el.v); len(v) > 0 {
+			obj[p.name] = shape(v, p.list)
+		}
+	}
+	sanitize(obj)
+	if obs != nil {
+		obj["pattern"], obj["pattern_type"] = obs.pattern(), "stix"
+		obj["x_opencti_main_observable_type"] = openCTITypes[obs.typ]
+		if _, ok := obj["name"]; !ok {
+			obj["name"] = obs.name()
+		}
+	}
+	if !hasData(r, obj) {
+		return nil // the item lacks what this object needs: no object
+	}
+	made, err := m.complete(r, el, obj, obs)
+	if err != nil || !made {
+		return err
+	}
+	e := m.add(&emitted{obj: obj, rule: r, fixed: r.fixed, shared: r.global, line: r.line,
+		origins: []origin{el.origin}, values: []string{display(el.v)}})
+	if obs != nil && m.cm.observables {
+		sco, err := m.addObservable(*obs, el, nil, r.line)
+		if err != nil {
+			return err
+		}
+		m.relationship("based-on", e, sco, r.line, "the indicator's own value")
+	}
+	return nil
+}
+
+// observe cleans the rule's observable value for one element. A value
+// that is absent makes no object; one that is malformed, reserved or
+// benign is dropped and counted.
+func (m *mapper) observe(r *rule, el located) (observed, bool) {
+	var c cleaned
+	var raw string
+	if r.obs.kind == "file" {
+		var hashes []string
+		for _, h := range r.obs.hashes {
+			for _, v := range h.eval(m.c.root, el.v) {
+				if s := scalarString(v); strings.TrimSpace(s) != "" {
+					hashes = append(hashes, s)
+				}
+			}
+		}
+		if len(hashes) == 0 {
+			return observed{}, false
+		}
+		raw, c = strings.Join(hashes, " "), m.e.filters.cleanHashes(hashes)
+	} else {
+		vals := []any{el.v}
+		if r.obs.value != nil {
+			vals = r.obs.value.eval(m.c.root, el.v)
+		}
+		if len(vals) == 0 {
+			return observed{}, false
+		}
+		raw = scalarString(vals[0])
+		c = m.e.filters.cleanValue(r.obs.kind, raw)
+	}
+	if c.drop == DropBenign && r.typ == typeObservable {
+		c.drop = "" // an observable without indicator is context, not an alert
+	}
+	if c.drop != "" {
+		m.res.drop(r, raw, c.drop)
+		return observed{}, false
+	}
+	if c.refanged {
+		m.res.Refanged++
+	}
+	return c.observed, true
+}
+
+// addObservable adds the SCO of an observable: one object per value in
+// every item and collection, marked like other shared objects.
+func (m *mapper) addObservable(o observed, el located, r *rule, line int) (*emitted, error) {
+	obj := o.sco()
+	spec, _ := lookupType(o.typ)
+	id, err := scoID(o.typ, spec, obj)
+	if err != nil {
+		return nil, err
+	}
+	obj["id"] = id
+	obj["object_marking_refs"] = []any{tlp2[m.e.defaultTLP]}
+	return m.add(&emitted{obj: obj, rule: r, shared: true, line: line, origins: []origin{el.origin},
+		values: []string{display(el.v)}}), nil
+}
+
+// add records an object; one met twice (a repeated IOC, the same country
+// from two rules) is kept once but counts for every rule that made it.
+// It returns the object kept.
+func (m *mapper) add(e *emitted) *emitted {
 	id := e.obj["id"].(string)
 	if m.byID == nil {
 		m.byID = map[string]*emitted{}
 	}
-	if _, dup := m.byID[id]; !dup {
+	kept, dup := m.byID[id]
+	if dup {
+		kept.origins = append(kept.origins, e.origins...)
+		kept.values = append(kept.values, e.values...)
+	} else {
 		m.byID[id] = e
 		m.objs = append(m.objs, e)
+		kept = e
 	}
-	// An object met twice (a repeated IOC, or the same country from two
-	// rules) is emitted once but counts for every rule that produced it.
 	name := relationshipsOutput
-	if e.rule != nil {
+	switch {
+	case e.rule != nil:
 		name = e.rule.name
+	case e.obj["type"] != "relationship":
+		name = observablesOutput
 	}
 	if _, seen := m.c.outputs[name]; !seen {
 		m.c.order = append(m.c.order, name)
@@ -88,6 +192,7 @@ func (m *mapper) add(e *emitted) {
 	if !slices.Contains(m.c.outputs[name], id) {
 		m.c.outputs[name] = append(m.c.outputs[name], id)
 	}
+	return kept
 }
 
 // hasData reports whether the rule's properties produced what the type
@@ -106,58 +211,55 @@ func hasData(r *rule, obj map[string]any) bool {
 
 // complete adds the engine's properties: type, spec_version, id, dates,
 // creator, markings and, for objects of this item, Group-IB's evaluation
-// and a link to the portal. made is false when the object has no key.
-func (m *mapper) complete(r *rule, el any, obj map[string]any) (made bool, err error) {
-	obj["type"], obj["spec_version"] = r.typ, "2.1"
-	marking, suffix := m.sharedMarking()
-	if r.spec.kind == kindSCO {
-		id, err := scoID(r.typ, r.spec, obj)
-		if err != nil {
-			return false, err
-		}
-		obj["id"] = id
-		obj["object_marking_refs"] = []any{marking}
-		return true, nil
-	}
+// and a link to the portal. made is false when the object has no key or
+// names a placeholder.
+func (m *mapper) complete(r *rule, el located, obj map[string]any, obs *observed) (made bool, err error) {
 	key := ""
 	switch {
 	case r.key != nil:
-		key = strings.Join(stringsOf(r.key.eval(m.c, el)), "/")
+		key = strings.Join(stringsOf(r.key.eval(m.c, el.v)), "/")
+	case obs != nil:
+		key = obs.key()
 	case r.each != nil:
-		key = canonicalKey(el)
+		key = canonicalKey(el.v)
 	}
+	typ := r.typ
 	if r.global {
-		if strings.TrimSpace(key) == "" {
+		key = normalizeKey(key)
+		if key == "" {
 			return false, nil // nothing identifies it: no object
 		}
-		obj["id"] = sdoID(r.typ, r.typ+"/"+strings.ToLower(key)+suffix)
+		if namedThing[r.typ] && m.e.filters.placeholder(key) {
+			m.res.drop(r, key, DropPlaceholder)
+			return false, nil
+		}
+		if name, ok := obj["name"].(string); ok {
+			obj["name"] = normalizeName(name)
+		}
+		if r.typ == typeActor {
+			typ = m.e.actors.resolveActor(obj)
+			key = "actor/" + key
+		} else {
+			key = r.typ + "/" + key
+		}
+		obj["id"] = sdoID(typ, key)
+		obj["object_marking_refs"] = []any{tlp2[m.e.defaultTLP]}
 	} else {
-		obj["id"] = sdoID(r.typ, m.cm.name+"/"+r.name+"/"+m.ic.id+"/"+key)
-	}
-	obj["created_by_ref"] = groupIBIdentity
-	m.dates(r, obj)
-	if r.global {
-		obj["object_marking_refs"] = []any{marking}
-	} else {
+		obj["id"] = sdoID(typ, m.cm.name+"/"+r.name+"/"+m.ic.id+"/"+key)
 		obj["object_marking_refs"] = []any{m.ic.tlp}
 	}
+	obj["type"], obj["spec_version"] = typ, "2.1"
+	obj["created_by_ref"] = groupIBIdentity
+	m.dates(r, obj)
 	if !r.fixed {
 		m.itemProps(r, obj)
 	}
 	return true, nil
 }
 
-// sharedMarking is the marking of objects that several items share: the
-// file's default, unless this item is marked more strictly. Then the
-// stricter marking applies and the id is seeded with it, so that no copy
-// of a shared object ever carries a weaker marking than its source, and
-// copies with one id stay identical.
-func (m *mapper) sharedMarking() (marking, idSuffix string) {
-	if tlpOrder[m.ic.tlpLevel] > tlpOrder[m.defaultLevel] {
-		return tlp2[m.ic.tlpLevel], "#" + m.ic.tlpLevel
-	}
-	return tlp2[m.defaultLevel], ""
-}
+// namedThing are the rule types whose global objects are named things, of
+// which Group-IB's placeholders (Unknown, Data Leak) are none.
+var namedThing = set(typeActor, "intrusion-set", "threat-actor", "malware", "tool", "campaign")
 
 func (m *mapper) dates(r *rule, obj map[string]any) {
 	created, modified := m.ic.created, m.ic.modified
@@ -167,7 +269,7 @@ func (m *mapper) dates(r *rule, obj map[string]any) {
 	case r.global:
 		created = fixedDate // every version of a shared object agrees on created
 	}
-	if s, ok := obj["created"].(string); ok {
+	if s, ok := obj["created"].(string); ok && !r.global {
 		created = s
 	}
 	if s, ok := obj["modified"].(string); ok {
@@ -215,10 +317,13 @@ func indicatorValidity(obj map[string]any, created string, ttlDays int) {
 	}
 }
 
-// itemProps carries the item's evaluation and portal link.
+// itemProps carries the item's evaluation, score and portal link.
 func (m *mapper) itemProps(r *rule, obj map[string]any) {
-	if _, ok := obj["confidence"]; !ok && m.ic.confidence != nil && r.spec.kind != kindSCO {
+	if _, ok := obj["confidence"]; !ok && m.ic.confidence != nil {
 		obj["confidence"] = m.ic.confidence
+	}
+	if _, ok := obj["x_opencti_score"]; !ok && m.ic.score != nil && r.typ == "indicator" {
+		obj["x_opencti_score"] = m.ic.score
 	}
 	for k, v := range m.ic.evaluation {
 		if _, ok := obj[k]; !ok {
@@ -227,10 +332,14 @@ func (m *mapper) itemProps(r *rule, obj map[string]any) {
 	}
 	if m.ic.portal != "" {
 		refs, _ := obj["external_references"].([]any)
-		obj["external_references"] = append(refs, map[string]any{
-			"source_name": "Group-IB Threat Intelligence", "url": m.ic.portal,
-			"external_id": m.ic.id, "description": "The " + m.cm.name + " item in the Group-IB portal",
-		})
+		ref := map[string]any{"source_name": "Group-IB Threat Intelligence", "url": m.ic.portal,
+			"description": "The " + m.cm.name + " item in the Group-IB portal"}
+		// A CVE id is only an external_id under source_name cve (STIX
+		// 2.1 §2.5); the vulnerability carries that reference itself.
+		if !cveID.MatchString(m.ic.id) {
+			ref["external_id"] = m.ic.id
+		}
+		obj["external_references"] = append(refs, ref)
 	}
 }
 
@@ -242,90 +351,18 @@ func stringsOf(vals []any) []string {
 	return out
 }
 
-// emitRelationships links every object of the source rule to every object
-// of the target rules.
-func (m *mapper) emitRelationships(rr *relRule) {
-	for _, src := range m.c.outputs[rr.source.name] {
-		for _, t := range rr.targets {
-			for _, tgt := range m.c.outputs[t.name] {
-				if src != tgt {
-					m.relationship(rr.rel, m.byID[src], m.byID[tgt])
-				}
-			}
-		}
-	}
-}
+var cveID = regexp.MustCompile(`(?i)^CVE-\d{4}-\d+$`)
 
-func (m *mapper) relationship(rel string, src, tgt *emitted) {
-	fixed, shared := src.fixed && tgt.fixed, src.shared && tgt.shared
-	created, modified, marking, suffix := m.ic.created, m.ic.modified, m.ic.tlp, ""
-	if shared {
-		// The same statement from every item (a profile and a report both
-		// say the group uses the family): one id, one created, and the
-		// shared marking rule.
-		marking, suffix = m.sharedMarking()
-		created = fixedDate
-		if fixed {
-			modified = fixedDate
+// display renders an element value for an explanation.
+func display(v any) string {
+	if s := scalarString(v); s != "" {
+		return s
+	}
+	if o, isMap := v.(map[string]any); isMap {
+		if name := scalarString(o["name"]); name != "" {
+			return "{name: " + name + "}"
 		}
+		return "{…}"
 	}
-	if modified < created {
-		modified = created
-	}
-	srcID, tgtID := src.obj["id"].(string), tgt.obj["id"].(string)
-	m.add(&emitted{fixed: fixed, shared: shared, obj: map[string]any{
-		"type": "relationship", "spec_version": "2.1",
-		"id":      sdoID("relationship", "relationship/"+rel+"/"+srcID+"/"+tgtID+suffix),
-		"created": created, "modified": modified, "created_by_ref": groupIBIdentity,
-		"relationship_type": rel, "source_ref": srcID, "target_ref": tgtID,
-		"object_marking_refs": []any{marking},
-	}})
-}
-
-// finish validates every object and renders them, after the identity and
-// the marking definitions they use.
-func (m *mapper) finish(source string) ([]json.RawMessage, error) {
-	used := map[string]bool{}
-	out := []json.RawMessage{identityJSON()}
-	for _, e := range m.objs {
-		if err := validateObject(e.obj); err != nil {
-			if e.rule != nil {
-				return nil, fmt.Errorf("item %s: rule %s (%s:%d): %w", m.ic.id, e.rule.name, source, e.rule.line, err)
-			}
-			return nil, fmt.Errorf("item %s: %s: %w", m.ic.id, e.obj["id"], err)
-		}
-		for _, ref := range e.obj["object_marking_refs"].([]any) {
-			used[ref.(string)] = true
-		}
-	}
-	levels := make([]string, 0, len(tlp2))
-	for level, id := range tlp2 {
-		if used[id] {
-			levels = append(levels, level)
-		}
-	}
-	sort.Strings(levels)
-	for _, level := range levels {
-		out = append(out, markingJSON(level))
-	}
-	for _, e := range m.objs {
-		b, err := marshal(e.obj)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, b)
-	}
-	return out, nil
-}
-
-// marshal renders compact JSON with sorted keys and without escaping
-// <, > and & (URLs and descriptions stay readable).
-func marshal(v any) (json.RawMessage, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimRight(b.Bytes(), "\n"), nil
+	return ""
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gib-taxii/gib-taxii/storage"
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -47,8 +48,8 @@ func byType(objs map[string]map[string]any, typ string) []map[string]any {
 
 func TestEngineSmoke(t *testing.T) {
 	e := loadTest(t, "testdata/engine_test.yaml")
-	objs := objectsOf(t, e, "ioc/common", `{"id":"ioc-1","url":["https://a.example/x'y"],"ip":"192.0.2.1:8080",
-		"hash":["d41d8cd98f00b204e9800998ecf8427e"],"malwareList":[{"name":"ShadowPad"}],
+	objs := objectsOf(t, e, "ioc/common", `{"id":"ioc-1","url":["https://a-sim.com/x'y"],"ip":"45.12.1.1:8080",
+		"hash":["0cc175b9c0f1b6a831c399e269772661"],"malwareList":[{"name":"ShadowPad"}],
 		"dateFirstSeen":"2025-01-01T03:00:00+03:00","dateLastSeen":"2025-01-05T00:00:00+00:00"}`)
 	inds := byType(objs, "indicator")
 	require.Len(t, inds, 3)
@@ -59,14 +60,23 @@ func TestEngineSmoke(t *testing.T) {
 		assert.Equal(t, "2025-01-05T00:00:00.000Z", i["modified"])
 		assert.Equal(t, "2025-01-31T00:00:00.000Z", i["valid_until"], "30 days after valid_from")
 		assert.Equal(t, []any{"marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"}, i["object_marking_refs"])
+		assert.Equal(t, []any{"ShadowPad", "ioc/common"}, i["labels"], "labels name the family and the source")
+		assert.Equal(t, "Indicates ShadowPad (malware).", i["description"])
 	}
-	assert.ElementsMatch(t, []string{`[url:value = 'https://a.example/x\'y']`, `[ipv4-addr:value = '192.0.2.1']`,
-		`[file:hashes.'MD5' = 'd41d8cd98f00b204e9800998ecf8427e']`}, patterns)
-	assert.Len(t, byType(objs, "relationship"), 2)
+	assert.ElementsMatch(t, []string{`[url:value = 'https://a-sim.com/x\'y']`, `[ipv4-addr:value = '45.12.1.1']`,
+		`[file:hashes.'MD5' = '0cc175b9c0f1b6a831c399e269772661']`}, patterns)
+	rels := map[string]int{}
+	for _, r := range byType(objs, "relationship") {
+		rels[r["relationship_type"].(string)]++
+	}
+	assert.Equal(t, map[string]int{"indicates": 3, "based-on": 3}, rels, "each indicator indicates the family, based on its observable")
 	assert.Len(t, byType(objs, "malware"), 1)
 	ip := byType(objs, "ipv4-addr")
-	require.Len(t, ip, 1)
-	assert.Equal(t, "192.0.2.1:8080", ip[0]["value"])
+	require.Len(t, ip, 1, "the indicator's observable and the observable rule's are one object")
+	assert.Equal(t, "45.12.1.1", ip[0]["value"], "the port is not part of the address")
+	assert.Equal(t, "ipv4-addr--"+uuidOf(`{"value":"45.12.1.1"}`), ip[0]["id"])
+	assert.Len(t, byType(objs, "url"), 1)
+	assert.Len(t, byType(objs, "file"), 1)
 }
 
 // An object produced by two rules (the actor's own country is also a
@@ -80,4 +90,10 @@ func TestObjectFromTwoRules(t *testing.T) {
 		rels[r["relationship_type"].(string)]++
 	}
 	assert.Equal(t, map[string]int{"located-at": 1, "targets": 2}, rels)
+}
+
+// uuidOf is the STIX SCO id UUID of canonical id-contributing JSON,
+// computed as the spec words it.
+func uuidOf(canonical string) string {
+	return uuid.NewSHA1(uuid.MustParse("00abedb4-aa42-466c-9c01-fed23315a9b7"), []byte(canonical)).String()
 }

@@ -135,8 +135,17 @@ func appendChild(out []any, node any, k string) []any {
 
 // lookupKey finds k exactly, else ignoring case and underscores.
 func lookupKey(m map[string]any, k string) (any, bool) {
-	if v, ok := m[k]; ok {
-		return v, true
+	key, ok := lookupKeyName(m, k)
+	if !ok {
+		return nil, false
+	}
+	return m[key], true
+}
+
+// lookupKeyName returns the key of m that k names.
+func lookupKeyName(m map[string]any, k string) (string, bool) {
+	if _, ok := m[k]; ok {
+		return k, true
 	}
 	want := foldKey(k)
 	// Deterministic choice if several keys fold alike: the smallest.
@@ -147,10 +156,7 @@ func lookupKey(m map[string]any, k string) (any, bool) {
 			best, found = key, true
 		}
 	}
-	if !found {
-		return nil, false
-	}
-	return m[best], true
+	return best, found
 }
 
 func foldKey(k string) string { return strings.ToLower(strings.ReplaceAll(k, "_", "")) }

@@ -19,6 +19,8 @@ type Engine struct {
 	collections map[string]*collectionMap
 	now         func() time.Time
 	defaultTLP  string // defaults.tlp: marks objects shared across items
+	filters     *filters
+	actors      actorPolicy
 }
 
 // Options tune loading.
@@ -46,13 +48,14 @@ func Parse(name string, src []byte, opts Options) (*Engine, error) {
 	if err := yaml.Unmarshal(src, &doc); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	l := &loader{file: name, maps: map[string]map[string]string{}}
+	l := &loader{file: name, maps: map[string]map[string]string{}, filters: defaultFilters(), actors: defaultActorPolicy()}
 	e := &Engine{source: name, collections: map[string]*collectionMap{}, now: opts.Now}
 	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("%s: not a mappings file (a YAML mapping with collections)", name)
 	}
 	l.top(doc.Content[0], e)
 	e.defaultTLP = l.defaults.tlp
+	e.filters, e.actors = l.filters, l.actors
 	if len(l.errs) > 0 {
 		return nil, &LoadError{Problems: l.errs}
 	}
@@ -67,6 +70,9 @@ type LoadError struct {
 func (e *LoadError) Error() string {
 	return fmt.Sprintf("%d problem(s) in the mappings:\n  %s", len(e.Problems), strings.Join(e.Problems, "\n  "))
 }
+
+// Source is the name of the mappings file the engine was loaded from.
+func (e *Engine) Source() string { return e.source }
 
 // Collections returns the collections the engine has rules for, sorted.
 func (e *Engine) Collections() []string {
@@ -83,6 +89,8 @@ type loader struct {
 	file     string
 	maps     map[string]map[string]string
 	defaults defaults
+	filters  *filters
+	actors   actorPolicy
 	errs     []string
 	// refNodes are the rule names refs used in the collection being
 	// loaded, checked once all its rules are known.
@@ -90,9 +98,10 @@ type loader struct {
 }
 
 type defaults struct {
-	tlp      string
-	ttlDays  int
-	personal bool
+	tlp         string
+	ttlDays     int
+	personal    bool
+	observables bool
 }
 
 func (l *loader) errorf(n *yaml.Node, format string, args ...any) {
@@ -138,22 +147,27 @@ func resolve(n *yaml.Node) *yaml.Node {
 }
 
 func (l *loader) top(n *yaml.Node, e *Engine) {
-	l.defaults = defaults{tlp: "amber", ttlDays: 90}
+	l.defaults = defaults{tlp: "amber", ttlDays: 90, observables: true}
 	var colls *yaml.Node
 	l.pairs(n, "the file", func(key string, k, v *yaml.Node) {
 		switch key {
 		case "version":
-			if v.Value != "1" {
-				l.errorf(v, "version %q: this gib-taxii reads version 1", v.Value)
-			}
+			l.checkVersion(v)
 		case "defaults":
 			l.loadDefaults(v)
 		case "maps":
 			l.loadMaps(v)
+		case "filters":
+			l.loadFilters(v)
+		case "actors":
+			l.loadActors(v)
 		case "collections":
 			colls = v
+		case "shared":
+			// A library of rules and values that collections refer to
+			// with YAML aliases; not read by itself.
 		default:
-			l.errorf(k, "unknown key %q (version, defaults, maps, collections)", key)
+			l.errorf(k, "unknown key %q (version, defaults, maps, filters, actors, shared, collections)", key)
 		}
 	})
 	if colls == nil {
@@ -171,6 +185,22 @@ func (l *loader) top(n *yaml.Node, e *Engine) {
 	})
 }
 
+// checkVersion accepts version 2. Version 1 files linked every source
+// object of an item to every target object; that form is refused, not
+// reinterpreted, so that an edited copy cannot keep inventing links.
+func (l *loader) checkVersion(v *yaml.Node) {
+	switch v.Value {
+	case "2":
+	case "1":
+		l.errorf(v, "version 1 mappings link every source object of an item to every target object, "+
+			"which asserts links Group-IB never made; this gib-taxii reads version 2, where each relationship says "+
+			"what states it (per: an element, list: an explicit relationship list, or a subject: rule): "+
+			"start from the shipped mappings.yaml (gib-taxii mappings show) and carry your changes over")
+	default:
+		l.errorf(v, "version %q: this gib-taxii reads version 2", v.Value)
+	}
+}
+
 func (l *loader) loadDefaults(n *yaml.Node) {
 	l.pairs(n, "defaults", func(key string, k, v *yaml.Node) {
 		switch key {
@@ -180,8 +210,10 @@ func (l *loader) loadDefaults(n *yaml.Node) {
 			l.defaults.ttlDays = l.intValue(v, 0, 3650)
 		case "personal_data":
 			l.defaults.personal = l.boolValue(v)
+		case "observables":
+			l.defaults.observables = l.boolValue(v)
 		default:
-			l.errorf(k, "unknown key %q in defaults (tlp, ttl_days, personal_data)", key)
+			l.errorf(k, "unknown key %q in defaults (tlp, ttl_days, personal_data, observables)", key)
 		}
 	})
 }

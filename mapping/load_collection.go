@@ -10,26 +10,21 @@ type collectionMap struct {
 	itemID               *expr
 	created, modified    *expr
 	tlp, ttl, confidence *expr
+	score                *expr // Group-IB's risk or severity as OpenCTI's 0-100 score
+	defaultScore         any   // the score when the item has none
 	evaluation           *expr
 	portal               *templateValue
 	defaultTLP           string
 	defaultTTL           int
 	personal             bool
+	observables          bool // an SCO with based-on for every indicator
 	rules                []*rule
 	rels                 []*relRule
 }
 
-// relRule creates relationships from every object of one rule to every
-// object of others, for one item.
-type relRule struct {
-	line    int
-	rel     string
-	source  *rule
-	targets []*rule
-}
-
 func (l *loader) collection(name string, n *yaml.Node) *collectionMap {
-	cm := &collectionMap{name: name, defaultTLP: l.defaults.tlp, defaultTTL: l.defaults.ttlDays, personal: l.defaults.personal}
+	cm := &collectionMap{name: name, defaultTLP: l.defaults.tlp, defaultTTL: l.defaults.ttlDays, personal: l.defaults.personal,
+		observables: l.defaults.observables}
 	cm.itemID, _ = parseExpr("id", nil)
 	var rels *yaml.Node
 	l.pairs(n, "collection "+name, func(key string, k, v *yaml.Node) {
@@ -47,6 +42,10 @@ func (l *loader) collection(name string, n *yaml.Node) *collectionMap {
 			cm.ttl = l.expr(v)
 		case "confidence":
 			cm.confidence = l.expr(v)
+		case "score":
+			cm.score = l.expr(v)
+		case "default_score":
+			cm.defaultScore = int64(l.intValue(v, 0, 100))
 		case "evaluation":
 			cm.evaluation = l.expr(v)
 		case "portal_link":
@@ -61,13 +60,15 @@ func (l *loader) collection(name string, n *yaml.Node) *collectionMap {
 			cm.defaultTTL = l.intValue(v, 0, 3650)
 		case "personal_data":
 			cm.personal = l.boolValue(v)
+		case "observables":
+			cm.observables = l.boolValue(v)
 		case "objects":
 			l.rules(cm, v)
 		case "relationships":
 			rels = v
 		default:
 			l.errorf(k, "unknown key %q in collection %s (description, item_id, created, modified, tlp, ttl, "+
-				"confidence, evaluation, portal_link, default_tlp, default_ttl_days, personal_data, objects, relationships)", key, name)
+				"confidence, score, default_score, evaluation, portal_link, default_tlp, default_ttl_days, personal_data, observables, objects, relationships)", key, name)
 		}
 	})
 	l.checkRefs(cm)
@@ -82,7 +83,7 @@ func (l *loader) collection(name string, n *yaml.Node) *collectionMap {
 
 // checkRefs requires every rule named by refs to exist in the collection.
 func (l *loader) checkRefs(cm *collectionMap) {
-	names := map[string]bool{relationshipsOutput: true}
+	names := map[string]bool{relationshipsOutput: true, observablesOutput: true}
 	for _, r := range cm.rules {
 		names[r.name] = true
 	}
@@ -111,69 +112,6 @@ func (l *loader) rules(cm *collectionMap, n *yaml.Node) {
 		seen[r.name] = true
 		cm.rules = append(cm.rules, r)
 	}
-}
-
-func (l *loader) relationships(cm *collectionMap, n *yaml.Node) {
-	if n.Kind != yaml.SequenceNode {
-		l.errorf(n, "relationships must be a list")
-		return
-	}
-	byName := map[string]*rule{}
-	for _, r := range cm.rules {
-		byName[r.name] = r
-	}
-	for _, rn := range n.Content {
-		var sources, targets []*yaml.Node
-		rel := ""
-		l.pairs(rn, "relationship", func(key string, k, v *yaml.Node) {
-			switch key {
-			case "source":
-				sources = scalarsOf(v)
-			case "type":
-				rel = v.Value
-			case "target":
-				targets = scalarsOf(v)
-			default:
-				l.errorf(k, "unknown key %q in relationship (source, type, target)", key)
-			}
-		})
-		if len(sources) == 0 || rel == "" || len(targets) == 0 {
-			l.errorf(rn, "a relationship needs source, type and target")
-			continue
-		}
-		for _, s := range sources {
-			if rr := l.relRule(byName, rn, s, rel, targets); rr != nil {
-				cm.rels = append(cm.rels, rr)
-			}
-		}
-	}
-}
-
-func (l *loader) relRule(byName map[string]*rule, rn, source *yaml.Node, rel string, targets []*yaml.Node) *relRule {
-	rr := &relRule{line: rn.Line, rel: rel, source: l.ruleRef(byName, source)}
-	for _, t := range targets {
-		tr := l.ruleRef(byName, t)
-		if tr == nil || rr.source == nil {
-			continue
-		}
-		if !relationshipAllowed(rr.source.typ, rel, tr.typ) {
-			l.errorf(t, "%s %s %s is not a relationship the STIX 2.1 tables allow", rr.source.typ, rel, tr.typ)
-			continue
-		}
-		rr.targets = append(rr.targets, tr)
-	}
-	if rr.source == nil || len(rr.targets) == 0 {
-		return nil
-	}
-	return rr
-}
-
-func (l *loader) ruleRef(byName map[string]*rule, v *yaml.Node) *rule {
-	r, ok := byName[v.Value]
-	if !ok {
-		l.errorf(v, "no rule named %q in this collection", v.Value)
-	}
-	return r
 }
 
 // scalarsOf returns a scalar node, or a sequence's items.

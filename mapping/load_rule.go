@@ -20,6 +20,46 @@ type rule struct {
 	fixed     bool // fixed dates: re-emitting the object never makes a version
 	personal  bool
 	props     []prop
+	// subject: the rule's values are what the whole item is about (the
+	// report's actor, the C2's families), so objects of other rules may be
+	// linked to them at item level.
+	subject bool
+	// obs makes the rule's values observables: cleaned, filtered, turned
+	// into the indicator's pattern and into an SCO.
+	obs *observableSpec
+}
+
+// observableSpec is a rule's observable: of which kind, and where its
+// value (or a file's hashes) comes from.
+type observableSpec struct {
+	kind   string
+	value  *expr   // nil: the each value
+	hashes []*expr // file
+}
+
+// Pseudo-types a rule may have besides the STIX types: an actor, whose
+// STIX type the actors policy decides by name, and an observable without
+// indicator.
+const (
+	typeActor      = "actor"
+	typeObservable = "observable"
+)
+
+// wholeItem reports whether the rule's objects stand for the whole item
+// (one object per item) or for what it is about.
+func (r *rule) wholeItem() bool { return r.each == nil || r.subject }
+
+// emitTypes are the STIX types the rule's objects can have.
+func (r *rule) emitTypes() []string {
+	switch {
+	case r.typ == typeActor:
+		return []string{"intrusion-set", "threat-actor"}
+	case r.typ == typeObservable && r.obs != nil && r.obs.kind == "ip":
+		return []string{"ipv4-addr", "ipv6-addr"}
+	case r.typ == typeObservable && r.obs != nil:
+		return []string{r.obs.kind}
+	}
+	return []string{r.typ}
 }
 
 type prop struct {
@@ -73,24 +113,33 @@ func (l *loader) rule(cm *collectionMap, n *yaml.Node) *rule {
 			r.personal = l.boolValue(v)
 		case "properties":
 			props = v
+		case "subject":
+			r.subject = l.boolValue(v)
+		case "observable":
+			r.obs = l.observable(v)
 		default:
-			l.errorf(k, "unknown key %q in rule (rule, type, description, each, when, key, scope, dates, personal_data, properties)", key)
+			l.errorf(k, "unknown key %q in rule (rule, type, description, each, when, key, scope, dates, subject, "+
+				"observable, personal_data, properties)", key)
 		}
 	})
 	if r.name == "" || r.typ == "" {
 		l.errorf(n, "a rule needs a name (rule:) and a STIX type (type:)")
 		return nil
 	}
-	spec, ok := lookupType(r.typ)
+	spec, ok := ruleSpec(r.typ)
 	if !ok {
 		l.errorf(n, "rule %s: %q is not a STIX 2.1 type this engine emits", r.name, r.typ)
 		return nil
 	}
 	r.spec = spec
 	l.scope(r, n, scope, dates)
+	if r.subject && r.each == nil {
+		l.errorf(n, "rule %s: subject is for a rule with each (a rule without each is the item itself)", r.name)
+	}
 	if props != nil {
 		l.props(r, props)
 	}
+	l.checkObservable(r, n)
 	return r
 }
 
@@ -138,11 +187,6 @@ func (l *loader) props(r *rule, n *yaml.Node) {
 		if c, ok := val.(constValue); ok {
 			l.checkVocab(r, name, c, v)
 		}
-		if pv, ok := val.(patternValue); ok {
-			if _, err := ParsePattern(pv.sample()); err != nil {
-				l.errorf(v, "rule %s: this pattern template cannot produce a valid pattern: %v (%s)", r.name, err, pv.sample())
-			}
-		}
 		r.props = append(r.props, prop{name: name, val: val, list: listProps[name] || v.Kind == yaml.SequenceNode})
 	})
 }
@@ -161,7 +205,8 @@ func (l *loader) checkVocab(r *rule, name string, c constValue, n *yaml.Node) {
 
 // directives are the keys that make a mapping a value directive rather
 // than a JSON object.
-var directives = map[string]bool{"each": true, "value": true, "when": true, "pattern": true, "refs": true, "personal_data": true}
+var directives = map[string]bool{"each": true, "value": true, "when": true, "refs": true, "personal_data": true,
+	"first_of": true, "join": true, "sep": true}
 
 // value compiles a value spec: a string template, a constant, a list, an
 // object, or a directive.
@@ -241,13 +286,19 @@ func (l *loader) directive(n *yaml.Node) value {
 	fields := map[string]*yaml.Node{}
 	l.pairs(n, "directive", func(key string, k, v *yaml.Node) {
 		if !directives[key] {
-			l.errorf(k, "%q cannot be mixed with directives (each, value, when, pattern, refs, personal_data)", key)
+			l.errorf(k, "%q cannot be mixed with directives (each, value, when, first_of, join, sep, refs, personal_data)", key)
 		}
 		fields[key] = v
 	})
 	switch {
-	case fields["pattern"] != nil:
-		return l.pattern(fields["pattern"])
+	case fields["first_of"] != nil:
+		return firstValue(l.valueList(fields["first_of"]))
+	case fields["join"] != nil:
+		sep := " "
+		if fields["sep"] != nil {
+			sep = fields["sep"].Value
+		}
+		return joinValue{parts: l.valueList(fields["join"]), sep: sep}
 	case fields["refs"] != nil:
 		return l.refs(fields["refs"])
 	case fields["personal_data"] != nil:
@@ -270,37 +321,22 @@ func (l *loader) directive(n *yaml.Node) value {
 	return nil
 }
 
-func (l *loader) pattern(n *yaml.Node) value {
-	var pv patternValue
-	for _, c := range scalarsOrMaps(n) {
-		if c.Kind == yaml.MappingNode {
-			var hash *yaml.Node
-			l.pairs(c, "pattern comparison", func(key string, k, v *yaml.Node) {
-				if key != "hash" {
-					l.errorf(k, "pattern comparisons are templates or {hash: expression}")
-				}
-				hash = v
-			})
-			if hash != nil {
-				pv.comps = append(pv.comps, patternComp{hash: l.expr(hash)})
-			}
-			continue
-		}
-		t, err := parseTemplate(c.Value, l.maps)
-		if err != nil {
-			l.errorf(c, "%v", err)
-			continue
-		}
-		pv.comps = append(pv.comps, patternComp{tpl: t})
-	}
-	return pv
-}
-
 func scalarsOrMaps(n *yaml.Node) []*yaml.Node {
 	if n.Kind == yaml.SequenceNode {
 		return n.Content
 	}
 	return []*yaml.Node{n}
+}
+
+// valueList compiles a list of value specs.
+func (l *loader) valueList(n *yaml.Node) []value {
+	var out []value
+	for _, c := range scalarsOrMaps(resolve(n)) {
+		if v := l.value(c); v != nil {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 func (l *loader) refs(n *yaml.Node) value {
@@ -406,3 +442,85 @@ func countKeys(f map[string]*yaml.Node, keys ...string) int {
 type existsCond struct{ e *expr }
 
 func (x existsCond) test(c *evalCtx, cur any) bool { return len(x.e.eval(c.root, cur)) > 0 }
+
+// ruleSpec is the type spec of a rule's type, pseudo-types included.
+func ruleSpec(typ string) (typeSpec, bool) {
+	switch typ {
+	case typeActor:
+		return actorSpec, true
+	case typeObservable:
+		return typeSpec{kind: kindSCO}, true
+	}
+	return lookupType(typ)
+}
+
+// observable reads observable: KIND, or {type: KIND, value: EXPR} or
+// {type: file, hashes: [EXPR...]}.
+func (l *loader) observable(n *yaml.Node) *observableSpec {
+	o := &observableSpec{}
+	if n.Kind == yaml.ScalarNode {
+		o.kind = n.Value
+	} else {
+		l.pairs(n, "observable", func(key string, k, v *yaml.Node) {
+			switch key {
+			case "type":
+				o.kind = v.Value
+			case "value":
+				o.value = l.expr(v)
+			case "hashes":
+				for _, h := range scalarsOf(v) {
+					if e := l.expr(h); e != nil {
+						o.hashes = append(o.hashes, e)
+					}
+				}
+			default:
+				l.errorf(k, "unknown key %q in observable (type, value, hashes)", key)
+			}
+		})
+	}
+	if !observableKinds[o.kind] {
+		l.errorf(n, "observable %q: use ip, ipv4-addr, ipv6-addr, domain-name, url, email-addr or file", o.kind)
+	}
+	if (o.kind == "file") != (o.hashes != nil) || o.kind == "file" && o.value != nil {
+		l.errorf(n, "observable: a file has hashes (and no value); other kinds have a value and no hashes")
+	}
+	return o
+}
+
+// checkObservable ties observable: to the rule types that use it: an
+// indicator gets its pattern, name and SCO from it; an observable rule
+// is the SCO alone. Network and file indicators must go through it, so
+// that every value is cleaned and filtered.
+func (l *loader) checkObservable(r *rule, n *yaml.Node) {
+	switch {
+	case r.typ == typeObservable && r.obs == nil:
+		l.errorf(n, "rule %s: type observable needs observable: (its kind)", r.name)
+	case r.obs != nil && r.typ != "indicator" && r.typ != typeObservable:
+		l.errorf(n, "rule %s: observable: is for indicator and observable rules", r.name)
+	case r.obs != nil && r.obs.value == nil && r.obs.hashes == nil && r.each == nil:
+		l.errorf(n, "rule %s: observable without value: needs each (the values)", r.name)
+	}
+	if r.obs == nil {
+		if r.typ == "indicator" && !l.nonSTIXPattern(r) {
+			l.errorf(n, "rule %s: a STIX-pattern indicator takes its value from observable: (which cleans and "+
+				"filters it); only rules with another pattern_type (yara, suricata, ...) write pattern themselves", r.name)
+		}
+		return
+	}
+	for _, p := range r.props {
+		if p.name == "pattern" || p.name == "pattern_type" {
+			l.errorf(n, "rule %s: the engine writes %s from observable:", r.name, p.name)
+		}
+	}
+}
+
+// nonSTIXPattern reports whether the rule gives a constant pattern_type
+// other than stix.
+func (l *loader) nonSTIXPattern(r *rule) bool {
+	for _, p := range r.props {
+		if c, ok := p.val.(constValue); ok && p.name == "pattern_type" {
+			return scalarString(c.v) != "stix"
+		}
+	}
+	return false
+}

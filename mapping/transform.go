@@ -82,6 +82,31 @@ var transforms = map[string]transformFunc{
 		}
 		return ""
 	}),
+	// cvss_severity names a CVSS v3 base score's qualitative rating.
+	"cvss_severity": eachString(func(s string) string {
+		f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		switch {
+		case err != nil || f < 0 || f > 10:
+			return ""
+		case f == 0:
+			return "NONE"
+		case f < 4:
+			return "LOW"
+		case f < 7:
+			return "MEDIUM"
+		case f < 9:
+			return "HIGH"
+		}
+		return "CRITICAL"
+	}),
+	// float keeps numbers (a score, a percentile) as JSON numbers.
+	"float": eachValueT(func(v any) any {
+		f, err := strconv.ParseFloat(strings.TrimSpace(scalarString(v)), 64)
+		if err != nil {
+			return nil
+		}
+		return f
+	}),
 	"ip_only": eachString(func(s string) string {
 		if strings.Count(s, ":") == 1 { // 192.0.2.1:8080
 			s, _, _ = strings.Cut(s, ":")
@@ -91,7 +116,7 @@ var transforms = map[string]transformFunc{
 }
 
 // argTransforms need an argument.
-var argTransforms = map[string]bool{"join": true, "split": true, "prefix": true, "map": true}
+var argTransforms = map[string]bool{"join": true, "split": true, "prefix": true, "map": true, "remap": true}
 
 func parseTransform(s string, maps map[string]map[string]string) (transformCall, error) {
 	name, arg := s, ""
@@ -101,16 +126,16 @@ func parseTransform(s string, maps map[string]map[string]string) (transformCall,
 		}
 		name, arg = s[:i], s[i+1:len(s)-1]
 	}
-	if name == "map" {
+	if name == "map" || name == "remap" {
 		m, ok := maps[arg]
 		if !ok {
-			return transformCall{}, fmt.Errorf("transform map(%s): no map named %q under maps", arg, arg)
+			return transformCall{}, fmt.Errorf("transform %s(%s): no map named %q under maps", name, arg, arg)
 		}
-		return transformCall{name: name, arg: arg, fn: mapTransform(m)}, nil
+		return transformCall{name: name, arg: arg, fn: mapTransform(m, name == "remap")}, nil
 	}
 	fn, ok := transforms[name]
 	if !ok {
-		return transformCall{}, fmt.Errorf("unknown transform %q (known: %s, map(name))", name, strings.Join(transformNames(), ", "))
+		return transformCall{}, fmt.Errorf("unknown transform %q (known: %s, map(name), remap(name))", name, strings.Join(transformNames(), ", "))
 	}
 	if argTransforms[name] != (arg != "") {
 		return transformCall{}, fmt.Errorf("transform %q: argument %q not expected or missing", name, arg)
@@ -128,13 +153,15 @@ func transformNames() []string {
 }
 
 // mapTransform translates values through a table (keys compared lower-
-// case); values not in it are dropped.
-func mapTransform(m map[string]string) transformFunc {
+// case); values not in it are dropped, or with keep (remap) kept as they are.
+func mapTransform(m map[string]string, keep bool) transformFunc {
 	return func(vals []any, _ string) []any {
 		var out []any
 		for _, v := range vals {
 			if t, ok := m[strings.ToLower(strings.TrimSpace(scalarString(v)))]; ok && t != "" {
 				out = append(out, t)
+			} else if keep {
+				out = appendFlat(out, v)
 			}
 		}
 		return out

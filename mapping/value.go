@@ -198,3 +198,50 @@ func dedupe(vals []any) []any {
 	}
 	return out
 }
+
+// firstValue is the values of the first of its specs that has any.
+type firstValue []value
+
+func (f firstValue) eval(c *evalCtx, cur any) []any {
+	for _, v := range f {
+		if out := v.eval(c, cur); len(out) > 0 {
+			return out
+		}
+	}
+	return nil
+}
+
+// joinValue is one text of those of its parts that have a value (a
+// template missing a placeholder has none), so that a description says
+// what the item has and leaves out what it lacks.
+type joinValue struct {
+	parts []value
+	sep   string
+}
+
+func (j joinValue) eval(c *evalCtx, cur any) []any {
+	var texts []string
+	for _, p := range j.parts {
+		for _, v := range p.eval(c, cur) {
+			if s := scalarString(v); s != "" {
+				texts = append(texts, s)
+			}
+		}
+	}
+	if len(texts) == 0 {
+		return nil
+	}
+	return []any{strings.Join(texts, j.sep)}
+}
+
+func dedupeStrings(s []string) []string {
+	seen := map[string]bool{}
+	out := s[:0:0]
+	for _, v := range s {
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out
+}

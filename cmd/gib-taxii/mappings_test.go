@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -17,7 +18,7 @@ func TestMappingsCheck(t *testing.T) {
 	assert.Contains(t, out.String(), "ok:")
 
 	bad := filepath.Join(t.TempDir(), "m.yaml")
-	require.NoError(t, os.WriteFile(bad, []byte("version: 1\ncolour: x\ncollections:\n  ioc/common:\n    created: a..b\n"), 0o600))
+	require.NoError(t, os.WriteFile(bad, []byte("version: 2\ncolour: x\ncollections:\n  ioc/common:\n    created: a..b\n"), 0o600))
 	err := run(context.Background(), e, []string{"mappings", "check", bad})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), bad+":2: unknown key \"colour\"")
@@ -26,8 +27,9 @@ func TestMappingsCheck(t *testing.T) {
 
 func TestMappingsRun(t *testing.T) {
 	item := filepath.Join(t.TempDir(), "item.json")
-	require.NoError(t, os.WriteFile(item, []byte(`{"id":"c-1","url":"https://bad.example/gate","dateFirstSeen":"2026-01-01T00:00:00Z"}`), 0o600))
-	e, out, _ := testEnv("")
+	require.NoError(t, os.WriteFile(item, []byte(`{"id":"c-1","url":["hxxps://bad-sim[.]com/gate","https://bad.example/gate"],
+		"ip":["10.1.2.3","8.8.8.8","999.1.1.1"],"malwareList":[{"name":"Shadar"}],"dateFirstSeen":"2026-01-01T00:00:00Z"}`), 0o600))
+	e, out, errb := testEnv("")
 	require.NoError(t, run(context.Background(), e, []string{"mappings", "run", "--collection", "ioc/common", item}))
 	var objs []map[string]any
 	require.NoError(t, json.Unmarshal([]byte(out.String()), &objs), out.String())
@@ -37,10 +39,28 @@ func TestMappingsRun(t *testing.T) {
 			patterns = append(patterns, o["pattern"])
 		}
 	}
-	assert.Equal(t, []any{"[url:value = 'https://bad.example/gate']"}, patterns)
+	assert.Equal(t, []any{"[url:value = 'https://bad-sim.com/gate']"}, patterns, "refanged; reserved, benign and invalid dropped")
+	assert.Contains(t, errb.String(), "dropped 4 value(s) (benign 1, invalid 1, reserved 2); restored 1 defanged value(s)")
+	assert.Contains(t, errb.String(), `dropped "8.8.8.8": benign (rule ip, line `)
 
 	err := run(context.Background(), e, []string{"mappings", "run", "--collection", "nope/nope", item})
 	assert.ErrorContains(t, err, "no mapping rules")
+}
+
+// explain says, for every object and relationship, the rule or statement
+// (with its line) and the item fields it came from.
+func TestMappingsExplain(t *testing.T) {
+	item := filepath.Join(t.TempDir(), "item.json")
+	require.NoError(t, os.WriteFile(item, []byte(`{"id":"t-1","title":"T","createdAt":"2026-01-01T00:00:00Z",
+		"threatActor":{"name":"Shadow Crew"},"malwareList":[{"id":"m0","name":"Other"}],
+		"indicators":[{"id":"i1","params":{"ipv4":["45.9.148.7"]},"malwareList":[{"id":"m1","name":"Shadar"}]}]}`), 0o600))
+	e, out, _ := testEnv("")
+	require.NoError(t, run(context.Background(), e, []string{"mappings", "explain", "--collection", "apt/threat", item}))
+	text := out.String()
+	assert.Regexp(t, `indicator--\S+ indicates malware--\S+\n\s+relationship--\S+  <- mappings.yaml \(embedded\):\d+, stated by element /indicators/0 \(indicators\)`, text)
+	assert.Regexp(t, `indicator--\S+ "45.9.148.7"\n\s+indicator--\S+  <- rule ip \(mappings.yaml \(embedded\):\d+\)  from /indicators/0/params/ipv4/0 = 45.9.148.7`, text)
+	assert.Regexp(t, `intrusion-set--\S+ "Shadow Crew"\n\s+intrusion-set--\S+  <- rule actor .* from /threatActor = \{name: Shadow Crew\}`, text)
+	assert.Equal(t, 2, strings.Count(text, " indicates "), "the IOC indicates the report's actor and its own family, not the report's other family:\n%s", text)
 }
 
 func TestMappingsPattern(t *testing.T) {

@@ -7,12 +7,16 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sort"
+	"strings"
 
+	gibtaxii "github.com/gib-taxii/gib-taxii"
 	"github.com/gib-taxii/gib-taxii/mapping"
 )
 
 func runMappings(ctx context.Context, e env, args []string) error {
-	usage := "Usage: gib-taxii mappings check [FILE] | run --collection C [--mappings FILE] ITEM.json | pattern 'PATTERN'"
+	usage := "Usage: gib-taxii mappings check [FILE] | show | run --collection C [--mappings FILE] [--explain] ITEM.json |\n" +
+		"       explain --collection C [--mappings FILE] ITEM.json | pattern 'PATTERN'"
 	if len(args) == 0 {
 		fmt.Fprintln(e.stderr, usage)
 		return errors.New("mappings: a subcommand is required")
@@ -21,7 +25,12 @@ func runMappings(ctx context.Context, e env, args []string) error {
 	case "check":
 		return mappingsCheck(e, args[1:])
 	case "run":
-		return mappingsRun(e, args[1:])
+		return mappingsRun(e, args[1:], false)
+	case "explain":
+		return mappingsRun(e, args[1:], true)
+	case "show":
+		_, err := e.stdout.Write(gibtaxii.DefaultMappings())
+		return err
 	case "pattern":
 		return mappingsPattern(e, args[1:])
 	case "-h", "--help", "help":
@@ -47,11 +56,14 @@ func mappingsCheck(e env, args []string) error {
 	return nil
 }
 
-// mappingsRun prints the STIX objects one item produces.
-func mappingsRun(e env, args []string) error {
-	fs := newFlags(e, "mappings run", "--collection C [--mappings FILE] ITEM.json")
+// mappingsRun prints the STIX objects one item produces and, on stderr,
+// what was dropped and why; with explain, instead of the objects, where
+// each object and relationship came from.
+func mappingsRun(e env, args []string, explain bool) error {
+	fs := newFlags(e, "mappings run", "--collection C [--mappings FILE] [--explain] ITEM.json")
 	collection := fs.String("collection", "", "Group-IB collection of the item, e.g. apt/threat (required)")
 	file := fs.String("mappings", "", "mapping file (default: the embedded one)")
+	fs.BoolVar(&explain, "explain", explain, "say, for every object, which rule or statement made it from which item fields")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -67,11 +79,77 @@ func mappingsRun(e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	objs, err := engine.Map(*collection, item)
+	res, err := engine.MapItem(*collection, item, explain)
 	if err != nil {
 		return fmt.Errorf("mappings run: %w", err)
 	}
-	return printBundle(e, objs)
+	printDrops(e, res)
+	if explain {
+		return printExplanations(e, engine, res)
+	}
+	return printBundle(e, res.Objects)
+}
+
+// printDrops reports on stderr what no object was made of, and why.
+func printDrops(e env, res mapping.Result) {
+	counts := res.DropCounts()
+	reasons := make([]string, 0, len(counts))
+	for r := range counts {
+		reasons = append(reasons, r)
+	}
+	sort.Strings(reasons)
+	parts := make([]string, 0, len(reasons))
+	for _, r := range reasons {
+		parts = append(parts, fmt.Sprintf("%s %d", r, counts[r]))
+	}
+	fmt.Fprintf(e.stderr, "%d object(s); dropped %d value(s)", len(res.Objects), len(res.Dropped))
+	if len(parts) > 0 {
+		fmt.Fprintf(e.stderr, " (%s)", strings.Join(parts, ", "))
+	}
+	fmt.Fprintf(e.stderr, "; restored %d defanged value(s)\n", res.Refanged)
+	for _, d := range res.Dropped {
+		fmt.Fprintf(e.stderr, "  dropped %q: %s (rule %s, line %d)\n", d.Value, d.Reason, d.Rule, d.Line)
+	}
+}
+
+// printExplanations writes one block per object: what it is, then where
+// it came from.
+func printExplanations(e env, engine *mapping.Engine, res mapping.Result) error {
+	summaries := map[string]string{}
+	for _, raw := range res.Objects {
+		id, summary := objectSummary(raw)
+		summaries[id] = summary
+	}
+	var b bytes.Buffer
+	for _, x := range res.Explanations {
+		fmt.Fprintf(&b, "%s\n    %s\n", summaries[x.ID], x.Describe(engine.Source()))
+	}
+	_, err := e.stdout.Write(b.Bytes())
+	return err
+}
+
+// objectSummary names an object for a reader: its type, name or value, and
+// for a relationship its two ends.
+func objectSummary(raw json.RawMessage) (id, summary string) {
+	var o struct {
+		ID, Type, Name, Value, Pattern string
+		RelationshipType               string `json:"relationship_type"`
+		SourceRef                      string `json:"source_ref"`
+		TargetRef                      string `json:"target_ref"`
+		Abstract                       string
+	}
+	_ = json.Unmarshal(raw, &o)
+	switch {
+	case o.Type == "relationship":
+		return o.ID, fmt.Sprintf("%s %s %s", o.SourceRef, o.RelationshipType, o.TargetRef)
+	case o.Name != "":
+		return o.ID, fmt.Sprintf("%s %q", o.ID, o.Name)
+	case o.Value != "":
+		return o.ID, fmt.Sprintf("%s %q", o.ID, o.Value)
+	case o.Abstract != "":
+		return o.ID, fmt.Sprintf("%s %q", o.ID, o.Abstract)
+	}
+	return o.ID, o.ID
 }
 
 // printBundle writes the objects as an indented JSON list.
