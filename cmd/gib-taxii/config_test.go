@@ -31,12 +31,18 @@ func TestExampleConfigIsValid(t *testing.T) {
 	assert.Equal(t, "https://taxii.example.com", cfg.TAXII.ExternalURL)
 	assert.Equal(t, 168*time.Hour, cfg.TAXII.NextMaxAge)
 	require.Len(t, cfg.TAXII.APIRoots, 1)
-	assert.Len(t, cfg.TAXII.APIRoots[0].Collections, 5)
+	assert.Len(t, cfg.TAXII.APIRoots[0].Collections, 6)
+	siem := cfg.TAXII.APIRoots[0].Collections[0]
+	require.Equal(t, "indicators", siem.Alias)
+	for _, s := range siem.Sources {
+		assert.NotContains(t, s, "suspicious_ip/", "suspicious IPs are context, not a SIEM's alerts")
+	}
+	assert.Contains(t, siem.Types, "relationship", "the SIEM collection says what its indicators indicate")
 
 	tc := cfg.taxiiConfig([]byte("k"), nil)
 	perms := tc.Users[0].Permissions
 	assert.Equal(t, map[string]bool{"3a1f6c2e-9b4d-4e7a-8c5f-1d2e3f4a5b6c": true}, readable(perms), "sentinel reads the indicators alias")
-	assert.Len(t, readable(tc.Users[1].Permissions), 5, "opencti reads every collection through *")
+	assert.Len(t, readable(tc.Users[1].Permissions), 6, "opencti reads every collection through *")
 	assert.NoError(t, bcrypt.CompareHashAndPassword([]byte(tc.Users[0].PasswordHash), []byte("change-me")))
 }
 

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/gib-taxii/gib-taxii/gibsim"
@@ -76,6 +77,25 @@ The built-in Group-IB API simulator feeds it; new items arrive every 10 seconds.
 `, base, demoUser, password, demoIndicators, demoIntel)
 }
 
+// siemTypes are what a SIEM collection holds: indicators, the objects
+// their relationships point to and the relationships themselves, so that
+// no reference dangles; reports and notes stay in the graph collections.
+var siemTypes = []string{"indicator", "relationship", "malware", "intrusion-set", "threat-actor", "infrastructure",
+	"attack-pattern", "vulnerability", "location", "identity", "marking-definition",
+	"ipv4-addr", "ipv6-addr", "domain-name", "url", "file", "email-addr"}
+
+// siemSources leaves the suspicious_ip collections out of a SIEM's feed:
+// they are context (anonymizers, scanners), not indicators to alert on.
+func siemSources(collections []string) []string {
+	var out []string
+	for _, c := range collections {
+		if !strings.HasPrefix(c, "suspicious_ip/") {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // demoConfig polls every simulated collection into two TAXII collections.
 func demoConfig(listen, storePath, password, simURL string, collections []string) (Config, error) {
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
@@ -90,9 +110,9 @@ func demoConfig(listen, storePath, password, simURL string, collections []string
 	cfg.TAXII.APIRoots = []apiRootConfig{{
 		Path: "gib", Title: "Group-IB Threat Intelligence (simulated)",
 		Collections: []collectionConfig{
-			{ID: demoIndicators, Alias: "indicators", Title: "Indicators", Sources: collections,
-				Types:       []string{"indicator", "identity", "marking-definition"},
-				Description: "Indicators for SIEMs, with their markings and producer identity"},
+			{ID: demoIndicators, Alias: "indicators", Title: "Indicators", Sources: siemSources(collections),
+				Types:       siemTypes,
+				Description: "Indicators for SIEMs, with what they indicate, their observables and relationships"},
 			{ID: demoIntel, Alias: "intel", Title: "Intelligence graph", Sources: collections,
 				Description: "Every object and relationship, for TIPs"},
 		},

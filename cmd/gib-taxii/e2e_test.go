@@ -14,6 +14,7 @@ import (
 	"github.com/gib-taxii/gib-taxii/gibsim"
 	"github.com/gib-taxii/gib-taxii/mapping"
 	"github.com/gib-taxii/gib-taxii/storage"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -116,4 +117,36 @@ func manifest(t *testing.T, u string) map[string]string {
 	}
 	t.Fatal("paging did not end")
 	return nil
+}
+
+// The SIEM collection's types hold every object its relationships refer
+// to: a SIEM that follows an indicator's "indicates" finds the family.
+func TestSIEMCollectionHasNoDanglingReferences(t *testing.T) {
+	engine, err := loadMappings("")
+	require.NoError(t, err)
+	sim := gibsim.New(gibsim.Config{Seed: 5, Items: 40, Drift: 0.2})
+	types := typeSet(siemTypes)
+	ids, refs := map[string]bool{}, map[string]string{}
+	for _, c := range siemSources(sim.Collections()) {
+		for _, item := range sim.Items(c) {
+			raws, err := engine.Map(c, item)
+			require.NoError(t, err)
+			for _, raw := range raws {
+				var m map[string]any
+				require.NoError(t, json.Unmarshal(raw, &m))
+				if !types[m["type"].(string)] {
+					continue
+				}
+				ids[m["id"].(string)] = true
+				if m["type"] == "relationship" {
+					refs[m["source_ref"].(string)] = c
+					refs[m["target_ref"].(string)] = c
+				}
+			}
+		}
+	}
+	require.NotEmpty(t, refs)
+	for ref, c := range refs {
+		assert.True(t, ids[ref], "%s: a relationship refers to %s, which the SIEM collection does not hold", c, ref)
+	}
 }
