@@ -112,12 +112,18 @@ func (m *mapper) describeIndicators() {
 		tgt := m.byID[o["target_ref"].(string)]
 		name, _ := tgt.obj["name"].(string)
 		typ, _ := tgt.obj["type"].(string)
-		if name == "" || !labelTypes[typ] {
+		if name == "" {
 			continue
 		}
 		src := o["source_ref"].(string)
-		named[src] = append(named[src], name+" ("+strings.ReplaceAll(typ, "-", " ")+")")
-		labels[src] = append(labels[src], name)
+		what := strings.ReplaceAll(typ, "-", " ")
+		if kinds, ok := tgt.obj["infrastructure_types"].([]any); ok && len(kinds) > 0 {
+			what = scalarString(kinds[0]) + " " + what // command-and-control infrastructure
+		}
+		named[src] = append(named[src], name+" ("+what+")")
+		if labelTypes[typ] {
+			labels[src] = append(labels[src], name)
+		}
 	}
 	for _, e := range m.objs {
 		if e.obj["type"] != "indicator" || e.fixed {
@@ -138,7 +144,8 @@ func (m *mapper) describeIndicators() {
 	}
 }
 
-// labelTypes are what an indicator's labels name.
+// labelTypes are what an indicator's labels name (an infrastructure's name
+// is an address, no label).
 var labelTypes = set("malware", "intrusion-set", "threat-actor", "tool", "campaign")
 
 func anyStrings(s []string) []any {
