@@ -1,6 +1,8 @@
 package mapping
 
 import (
+	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -163,4 +165,21 @@ func TestNotesHangOnWhatTheyDescribe(t *testing.T) {
 		"service":{"url":"https://portal.corp-sim.com/login"},"eventCount":3}`), "note")
 	assert.Equal(t, "Credentials for https://portal.corp-sim.com/login seen 3 time(s).", notes[0]["content"],
 		"the content says what the item has, without a placeholder for what it lacks")
+}
+
+// defaults.observables: false leaves the SCOs and based-on out.
+func TestObservablesCanBeTurnedOff(t *testing.T) {
+	src, err := os.ReadFile("../mappings.yaml")
+	require.NoError(t, err)
+	off := strings.Replace(string(src), "  observables: true ", "  observables: false", 1)
+	require.NotEqual(t, string(src), off)
+	e, err := Parse("m.yaml", []byte(off), Options{})
+	require.NoError(t, err)
+	item := `{"id":"c","url":"https://a-sim.com/x","ip":["45.9.148.7"],"malwareList":[{"name":"M"}],"dateFirstSeen":"2026-01-01"}`
+	objs := objectsOf(t, e, "ioc/common", item)
+	assert.Len(t, byType(objs, "indicator"), 2)
+	assert.Empty(t, byType(objs, "ipv4-addr"))
+	assert.Empty(t, byType(objs, "url"))
+	assert.Empty(t, pick(byType(objs, "relationship"), "based-on"))
+	assert.Len(t, byType(objectsOf(t, shipped(t, time.Now()), "ioc/common", item), "ipv4-addr"), 1, "on by default")
 }
