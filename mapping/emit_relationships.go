@@ -133,13 +133,17 @@ func (m *mapper) describeIndicators() {
 		existing, _ := e.obj["labels"].([]any)
 		all := append(append(existing, anyStrings(labels[id])...), m.cm.name)
 		e.obj["labels"] = dedupe(all)
-		if len(named[id]) > 0 {
+		switch d, described := e.obj["description"].(string); {
+		case len(named[id]) > 0:
 			sort.Strings(named[id])
 			what := "Indicates " + strings.Join(dedupeStrings(named[id]), ", ") + "."
-			if d, ok := e.obj["description"].(string); ok {
+			if described {
 				what = strings.TrimSuffix(d, ".") + ". " + what
 			}
 			e.obj["description"] = what
+		case !described:
+			// Nothing it indicates is named: say at least where it is from.
+			e.obj["description"] = "Reported by Group-IB (" + m.cm.name + ")."
 		}
 	}
 }

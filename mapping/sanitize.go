@@ -46,6 +46,9 @@ func sanitize(obj map[string]any) {
 			v, ok = asStrings(v)
 		case k == "external_references":
 			v, ok = keepObjects(v, "source_name")
+			if ok {
+				v, ok = keepReferences(v.([]any))
+			}
 		case k == "kill_chain_phases":
 			v, ok = keepObjects(v, "kill_chain_name", "phase_name")
 		default:
@@ -108,6 +111,22 @@ func keepObjects(v any, required ...string) (any, bool) {
 		}
 		if complete {
 			out = append(out, m)
+		}
+	}
+	return out, len(out) > 0
+}
+
+// keepReferences keeps the external references that say something besides
+// their source: STIX 2.1 §2.5 requires a description, url or external_id.
+func keepReferences(refs []any) (any, bool) {
+	var out []any
+	for _, r := range refs {
+		m := r.(map[string]any)
+		for _, k := range []string{"description", "url", "external_id"} {
+			if s, _ := m[k].(string); s != "" {
+				out = append(out, m)
+				break
+			}
 		}
 	}
 	return out, len(out) > 0

@@ -21,6 +21,13 @@ var transforms = map[string]transformFunc{
 	"trim":      eachString(strings.TrimSpace),
 	"html_text": eachString(htmlText),
 	"date":      eachString(stixDate),
+	// day writes a date for a sentence: 2026-11-06.
+	"day": eachString(func(s string) string {
+		if t, ok := parseAPIDate(s); ok {
+			return t.Format("2006-01-02")
+		}
+		return ""
+	}),
 	"int":       eachValueT(toInt),
 	"confidence": eachValueT(func(v any) any {
 		n, ok := toInt(v).(int64)

@@ -163,7 +163,7 @@ func TestNotesHangOnWhatTheyDescribe(t *testing.T) {
 	}
 	notes := byType(objectsOf(t, e, "compromised/account_group", `{"id":"a2","dateFirstSeen":"2026-01-01T00:00:00Z",
 		"service":{"url":"https://portal.corp-sim.com/login"},"eventCount":3}`), "note")
-	assert.Equal(t, "Credentials for https://portal.corp-sim.com/login seen 3 time(s).", notes[0]["content"],
+	assert.Equal(t, "Credentials for https://portal.corp-sim.com/login were compromised. Seen 3 time(s).", notes[0]["content"],
 		"the content says what the item has, without a placeholder for what it lacks")
 }
 

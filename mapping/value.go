@@ -231,7 +231,15 @@ func (j joinValue) eval(c *evalCtx, cur any) []any {
 	if len(texts) == 0 {
 		return nil
 	}
-	return []any{strings.Join(texts, j.sep)}
+	var b strings.Builder
+	for i, t := range texts {
+		// Punctuation closes the text before it: "... by X" + "." is "... by X."
+		if i > 0 && !strings.ContainsAny(t[:1], ".,;:") {
+			b.WriteString(j.sep)
+		}
+		b.WriteString(t)
+	}
+	return []any{b.String()}
 }
 
 func dedupeStrings(s []string) []string {
