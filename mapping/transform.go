@@ -28,7 +28,7 @@ var transforms = map[string]transformFunc{
 		}
 		return ""
 	}),
-	"int":       eachValueT(toInt),
+	"int": eachValueT(toInt),
 	"confidence": eachValueT(func(v any) any {
 		n, ok := toInt(v).(int64)
 		if !ok {
