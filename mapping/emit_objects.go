@@ -243,7 +243,12 @@ func (m *mapper) complete(r *rule, el located, obj map[string]any, obs *observed
 			key = r.typ + "/" + key
 		}
 		obj["id"] = sdoID(typ, key)
+		// A name says nothing: the default marking. A profile's version
+		// (dates: item) holds what the item says: the item's marking.
 		obj["object_marking_refs"] = []any{tlp2[m.e.defaultTLP]}
+		if !r.fixed {
+			obj["object_marking_refs"] = []any{m.ic.tlp}
+		}
 	} else {
 		obj["id"] = sdoID(typ, m.cm.name+"/"+r.name+"/"+m.ic.id+"/"+key)
 		obj["object_marking_refs"] = []any{m.ic.tlp}

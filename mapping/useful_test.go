@@ -68,6 +68,7 @@ func TestOpenCTIFields(t *testing.T) {
 	assert.EqualValues(t, 0.97, v["x_opencti_epss_score"])
 	assert.EqualValues(t, 0.999, v["x_opencti_epss_percentile"])
 	assert.Equal(t, "2021-02-10T16:15:00.000Z", v["x_gib_published"])
+	assert.Equal(t, []any{tlp2["green"]}, v["object_marking_refs"], "Group-IB's record of the CVE carries the item's TLP")
 	for _, ref := range v["external_references"].([]any) {
 		r := ref.(map[string]any)
 		if r["external_id"] == "CVE-2021-27152" {
