@@ -67,6 +67,9 @@ var refangers = []struct {
 }
 
 func refang(s string) (string, bool) {
+	if !strings.ContainsAny(s, "[({") && !strings.Contains(strings.ToLower(s), "xxp") {
+		return s, false // the common case: nothing to restore
+	}
 	out := s
 	for _, r := range refangers {
 		out = r.re.ReplaceAllString(out, r.out)
