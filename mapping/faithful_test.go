@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -33,10 +34,22 @@ var subjects = map[string][]string{
 	"compromised/breached": {"taName"},
 }
 
+// simulated caches simulatedResults: three tests read the same mapping.
+var simulated struct {
+	once    sync.Once
+	results map[string][]mappedItem
+}
+
 // simulatedResults maps every simulated item of every collection (with
-// field drift) and keeps the results with their explanations.
-func simulatedResults(t *testing.T) (*Engine, map[string][]mappedItem) {
+// field drift) once and keeps the results with their explanations.
+func simulatedResults(t *testing.T) map[string][]mappedItem {
 	t.Helper()
+	simulated.once.Do(func() { simulated.results = mapSimulated(t) })
+	require.NotEmpty(t, simulated.results, "mapping the simulated items failed")
+	return simulated.results
+}
+
+func mapSimulated(t *testing.T) map[string][]mappedItem {
 	e, err := Load("../mappings.yaml", Options{Now: testNow})
 	require.NoError(t, err)
 	sim := gibsim.New(gibsim.Config{Seed: 7, Items: 120, Drift: 0.3,
@@ -61,7 +74,7 @@ func simulatedResults(t *testing.T) (*Engine, map[string][]mappedItem) {
 			out[c] = append(out[c], mi)
 		}
 	}
-	return e, out
+	return out
 }
 
 type mappedItem struct {
@@ -75,7 +88,7 @@ type mappedItem struct {
 // come from one element of the item, from an explicit relationship list
 // entry naming both, or one end is the item itself or what it is about.
 func TestEveryRelationshipIsStatedByTheItem(t *testing.T) {
-	_, results := simulatedResults(t)
+	results := simulatedResults(t)
 	checked := map[string]int{}
 	for c, items := range results {
 		for _, mi := range items {
@@ -184,7 +197,7 @@ func enclosingIDs(node any, at string) map[string]bool {
 // without isAPT, padded names and items of every TLP, a name gives one id
 // of one type.
 func TestOneObjectPerActorAndFamily(t *testing.T) {
-	_, results := simulatedResults(t)
+	results := simulatedResults(t)
 	ids := map[string]map[string]bool{} // normalised name -> ids
 	tlps := map[string]map[string]bool{}
 	for c, items := range results {
@@ -238,8 +251,7 @@ func TestNoIndicatorOfReservedOrBenignValues(t *testing.T) {
 	}
 	require.NoError(t, yaml.Unmarshal(raw, &file))
 	require.NotEmpty(t, file.Filters.BenignDomains)
-	e, results := simulatedResults(t)
-	_ = e
+	results := simulatedResults(t)
 	value := regexp.MustCompile(`^\[(ipv4-addr|ipv6-addr|domain-name|url|email-addr):value = '(.*)'\]$`)
 	drops := map[string]int{}
 	indicators := 0
