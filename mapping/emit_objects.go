@@ -157,7 +157,7 @@ func (m *mapper) addObservable(o observed, el located, r *rule, line int) (*emit
 		return nil, err
 	}
 	obj["id"] = id
-	obj["object_marking_refs"] = []any{tlp2[m.e.defaultTLP]}
+	obj["object_marking_refs"] = []any{m.valueMarking()}
 	return m.add(&emitted{obj: obj, rule: r, shared: true, line: line, origins: []origin{el.origin},
 		values: []string{display(el.v)}}), nil
 }
@@ -245,9 +245,13 @@ func (m *mapper) complete(r *rule, el located, obj map[string]any, obs *observed
 		obj["id"] = sdoID(typ, key)
 		// A name says nothing: the default marking. A profile's version
 		// (dates: item) holds what the item says: the item's marking.
-		obj["object_marking_refs"] = []any{tlp2[m.e.defaultTLP]}
-		if !r.fixed {
+		switch {
+		case !r.fixed:
 			obj["object_marking_refs"] = []any{m.ic.tlp}
+		case r.typ == "infrastructure":
+			obj["object_marking_refs"] = []any{m.valueMarking()} // named by its address
+		default:
+			obj["object_marking_refs"] = []any{tlp2[m.e.defaultTLP]}
 		}
 	} else {
 		obj["id"] = sdoID(typ, m.cm.name+"/"+r.name+"/"+m.ic.id+"/"+key)
@@ -260,6 +264,17 @@ func (m *mapper) complete(r *rule, el located, obj map[string]any, obs *observed
 		m.itemProps(r, obj)
 	}
 	return true, nil
+}
+
+// valueMarking marks a shared object that holds an IOC value (an SCO, a
+// C2 named by its address): the stricter of the default and the item's
+// TLP. A value first met in a RED item is not published at AMBER; one
+// that an AMBER item also names was AMBER already.
+func (m *mapper) valueMarking() string {
+	if tlpOrder[m.ic.tlpLevel] > tlpOrder[m.e.defaultTLP] {
+		return m.ic.tlp
+	}
+	return tlp2[m.e.defaultTLP]
 }
 
 // namedThing are the rule types whose global objects are named things, of

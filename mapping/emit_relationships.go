@@ -144,6 +144,8 @@ func (m *mapper) describeIndicators() {
 		case !described:
 			// Nothing it indicates is named: say at least where it is from.
 			e.obj["description"] = "Reported by Group-IB (" + m.cm.name + ")."
+		case !strings.HasSuffix(d, "."):
+			e.obj["description"] = d + "."
 		}
 	}
 }

@@ -164,7 +164,7 @@ func TestNotesHangOnWhatTheyDescribe(t *testing.T) {
 	}
 	notes := byType(objectsOf(t, e, "compromised/account_group", `{"id":"a2","dateFirstSeen":"2026-01-01T00:00:00Z",
 		"service":{"url":"https://portal.corp-sim.com/login"},"eventCount":3}`), "note")
-	assert.Equal(t, "Credentials for https://portal.corp-sim.com/login were compromised. Seen 3 time(s).", notes[0]["content"],
+	assert.Equal(t, "Credentials for https://portal.corp-sim.com/login were compromised. Group-IB saw them 3 time(s).", notes[0]["content"],
 		"the content says what the item has, without a placeholder for what it lacks")
 }
 
@@ -183,4 +183,25 @@ func TestObservablesCanBeTurnedOff(t *testing.T) {
 	assert.Empty(t, byType(objs, "url"))
 	assert.Empty(t, pick(byType(objs, "relationship"), "based-on"))
 	assert.Len(t, byType(objectsOf(t, shipped(t, time.Now()), "ioc/common", item), "ipv4-addr"), 1, "on by default")
+}
+
+// An IOC value is not published at a weaker TLP than the item that names
+// it: its observable (and a C2 named by it) takes the stricter marking.
+func TestValuesKeepTheirItemsStricterMarking(t *testing.T) {
+	e := shipped(t, time.Now())
+	item := `{"id":"t1","title":"T","createdAt":"2026-01-01T00:00:00Z","evaluation":{"tlp":"%s"},
+		"indicators":[{"id":"i1","params":{"ipv4":["45.9.148.7"]}}]}`
+	for tlp, want := range map[string]string{"red": "red", "green": "amber", "amber": "amber"} {
+		objs := objectsOf(t, e, "apt/threat", strings.Replace(item, "%s", tlp, 1))
+		ips := byType(objs, "ipv4-addr")
+		require.Len(t, ips, 1)
+		assert.Equal(t, []any{tlp2[want]}, ips[0]["object_marking_refs"], "a %s item's observable", tlp)
+	}
+}
+
+// Parts of a join that start with punctuation close the text before them.
+func TestJoinPunctuation(t *testing.T) {
+	j := joinValue{sep: " ", parts: []value{constValue{"A repository"}, constValue{"(keyword)"}, constValue{","},
+		constValue{"."}, constValue{"Link: x"}, constValue{"."}}}
+	assert.Equal(t, []any{"A repository (keyword). Link: x."}, j.eval(&evalCtx{}, nil))
 }

@@ -231,15 +231,18 @@ func (j joinValue) eval(c *evalCtx, cur any) []any {
 	if len(texts) == 0 {
 		return nil
 	}
-	var b strings.Builder
+	out := ""
 	for i, t := range texts {
-		// Punctuation closes the text before it: "... by X" + "." is "... by X."
-		if i > 0 && !strings.ContainsAny(t[:1], ".,;:") {
-			b.WriteString(j.sep)
+		switch {
+		case i == 0:
+		case strings.ContainsAny(t[:1], ".,;:") && strings.ContainsAny(out[len(out)-1:], ".,;:"):
+			out = out[:len(out)-1] // "... (keyword)," + "." is "... (keyword)."
+		case !strings.ContainsAny(t[:1], ".,;:"):
+			out += j.sep // punctuation closes the text before it: "... by X" + "."
 		}
-		b.WriteString(t)
+		out += t
 	}
-	return []any{b.String()}
+	return []any{out}
 }
 
 func dedupeStrings(s []string) []string {
