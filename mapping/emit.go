@@ -155,9 +155,14 @@ func firstDate(e *expr, item any) (time.Time, bool) {
 	if e == nil {
 		return time.Time{}, false
 	}
-	for _, v := range e.eval(item, item) {
-		if t, ok := parseAPIDate(scalarString(v)); ok {
-			return t, true
+	// Each alternative in turn: an unparsable first field ("n/a") must
+	// not hide a valid fallback.
+	for _, alt := range e.alts {
+		one := &expr{alts: []path{alt}, transforms: e.transforms}
+		for _, v := range one.eval(item, item) {
+			if t, ok := parseAPIDate(scalarString(v)); ok {
+				return t, true
+			}
 		}
 	}
 	return time.Time{}, false
@@ -227,7 +232,7 @@ func (m *mapper) finish(source string) ([]json.RawMessage, error) {
 	for _, e := range m.objs {
 		b, err := marshal(e.obj)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("item %s: render %s: %w", m.ic.id, e.obj["id"], err)
 		}
 		out = append(out, b)
 	}

@@ -3,7 +3,6 @@ package mapping
 import (
 	"fmt"
 	"regexp"
-	"slices"
 	"strings"
 	"time"
 )
@@ -17,6 +16,8 @@ type mapper struct {
 	objs []*emitted
 	byID map[string]*emitted
 	res  *Result
+	// listed: the (rule, id) pairs already in c.outputs.
+	listed map[string]bool
 }
 
 // Names under which the engine's own objects are listed for refs.
@@ -27,11 +28,9 @@ const (
 
 // emitted is one object of the item, with where it came from.
 type emitted struct {
-	obj   map[string]any
-	rule  *rule // nil for relationships and indicators' SCOs
-	fixed bool
-	// shared: the id is not bound to one item (global objects, SCOs).
-	shared  bool
+	obj     map[string]any
+	rule    *rule // nil for relationships and indicators' SCOs
+	fixed   bool
 	origins []origin
 	values  []string // the item values it was made from, for explanations
 	stated  string   // relationships: what states it
@@ -92,7 +91,7 @@ func (m *mapper) emitElement(r *rule, el located) error {
 	if err != nil || !made {
 		return err
 	}
-	e := m.add(&emitted{obj: obj, rule: r, fixed: r.fixed, shared: r.global, line: r.line,
+	e := m.add(&emitted{obj: obj, rule: r, fixed: r.fixed, line: r.line,
 		origins: []origin{el.origin}, values: []string{display(el.v)}})
 	if obs != nil && m.cm.observables {
 		sco, err := m.addObservable(*obs, el, nil, r.line)
@@ -158,7 +157,7 @@ func (m *mapper) addObservable(o observed, el located, r *rule, line int) (*emit
 	}
 	obj["id"] = id
 	obj["object_marking_refs"] = []any{m.valueMarking()}
-	return m.add(&emitted{obj: obj, rule: r, shared: true, line: line, origins: []origin{el.origin},
+	return m.add(&emitted{obj: obj, rule: r, line: line, origins: []origin{el.origin},
 		values: []string{display(el.v)}}), nil
 }
 
@@ -189,7 +188,11 @@ func (m *mapper) add(e *emitted) *emitted {
 	if _, seen := m.c.outputs[name]; !seen {
 		m.c.order = append(m.c.order, name)
 	}
-	if !slices.Contains(m.c.outputs[name], id) {
+	if m.listed == nil {
+		m.listed = map[string]bool{}
+	}
+	if !m.listed[name+"\x00"+id] {
+		m.listed[name+"\x00"+id] = true
 		m.c.outputs[name] = append(m.c.outputs[name], id)
 	}
 	return kept
@@ -214,45 +217,24 @@ func hasData(r *rule, obj map[string]any) bool {
 // and a link to the portal. made is false when the object has no key or
 // names a placeholder.
 func (m *mapper) complete(r *rule, el located, obj map[string]any, obs *observed) (made bool, err error) {
-	key := ""
-	switch {
-	case r.key != nil:
-		key = strings.Join(stringsOf(r.key.eval(m.c, el.v)), "/")
-	case obs != nil:
-		key = obs.key()
-	case r.each != nil:
-		key = canonicalKey(el.v)
+	if r.spec.kind == kindSCO { // an SCO written out by a rule (a user account)
+		obj["type"], obj["spec_version"] = r.typ, "2.1"
+		id, err := scoID(r.typ, r.spec, obj)
+		if err != nil {
+			return false, fmt.Errorf("%s: %w", r.typ, err)
+		}
+		obj["id"], obj["object_marking_refs"] = id, []any{m.valueMarking()}
+		return true, nil
 	}
+	key := m.objectKey(r, el, obs)
 	typ := r.typ
 	if r.global {
-		key = normalizeKey(key)
-		if key == "" {
-			return false, nil // nothing identifies it: no object
-		}
-		if namedThing[r.typ] && m.e.filters.placeholder(key) {
-			m.res.drop(r, key, DropPlaceholder)
+		var ok bool
+		if typ, key, ok = m.globalID(r, obj, key); !ok {
 			return false, nil
 		}
-		if name, ok := obj["name"].(string); ok {
-			obj["name"] = normalizeName(name)
-		}
-		if r.typ == typeActor {
-			typ = m.e.actors.resolveActor(obj)
-			key = "actor/" + key
-		} else {
-			key = r.typ + "/" + key
-		}
 		obj["id"] = sdoID(typ, key)
-		// A name says nothing: the default marking. A profile's version
-		// (dates: item) holds what the item says: the item's marking.
-		switch {
-		case !r.fixed:
-			obj["object_marking_refs"] = []any{m.ic.tlp}
-		case r.typ == "infrastructure":
-			obj["object_marking_refs"] = []any{m.valueMarking()} // named by its address
-		default:
-			obj["object_marking_refs"] = []any{tlp2[m.e.defaultTLP]}
-		}
+		obj["object_marking_refs"] = []any{m.sharedMarking(r)}
 	} else {
 		obj["id"] = sdoID(typ, m.cm.name+"/"+r.name+"/"+m.ic.id+"/"+key)
 		obj["object_marking_refs"] = []any{m.ic.tlp}
@@ -264,6 +246,52 @@ func (m *mapper) complete(r *rule, el located, obj map[string]any, obs *observed
 		m.itemProps(r, obj)
 	}
 	return true, nil
+}
+
+// objectKey is what identifies the rule's object within the item.
+func (m *mapper) objectKey(r *rule, el located, obs *observed) string {
+	switch {
+	case r.key != nil:
+		return strings.Join(stringsOf(r.key.eval(m.c, el.v)), "/")
+	case obs != nil:
+		return obs.key()
+	case r.each != nil:
+		return canonicalKey(el.v)
+	}
+	return ""
+}
+
+// globalID gives a shared object its type and id seed from its normalised
+// key; ok is false when nothing identifies it or it names a placeholder.
+func (m *mapper) globalID(r *rule, obj map[string]any, key string) (typ, seed string, ok bool) {
+	key = normalizeKey(key)
+	if key == "" {
+		return "", "", false // nothing identifies it: no object
+	}
+	if namedThing[r.typ] && m.e.filters.placeholder(key) {
+		m.res.drop(r, key, DropPlaceholder)
+		return "", "", false
+	}
+	if name, ok := obj["name"].(string); ok {
+		obj["name"] = normalizeName(name)
+	}
+	if r.typ == typeActor {
+		return m.e.actors.resolveActor(obj), "actor/" + key, true
+	}
+	return r.typ, r.typ + "/" + key, true
+}
+
+// sharedMarking marks a shared object. A name says nothing: the default.
+// A profile's version (dates: item) holds what the item says: the item's
+// marking. A C2 is named by its address, an IOC value: see valueMarking.
+func (m *mapper) sharedMarking(r *rule) string {
+	switch {
+	case !r.fixed:
+		return m.ic.tlp
+	case r.typ == "infrastructure":
+		return m.valueMarking()
+	}
+	return tlp2[m.e.defaultTLP]
 }
 
 // valueMarking marks a shared object that holds an IOC value (an SCO, a

@@ -10,43 +10,35 @@ import (
 func (m *mapper) emitRelationships(rr *relRule) {
 	switch {
 	case rr.per != nil:
-		for _, el := range rr.per.evalLocated(m.c.root) {
-			in := func(o origin) bool { return o.within(el.at) }
-			m.link(rr, m.objectsOf(rr.sources, in), m.objectsOf(rr.targets, in), "element "+el.at+" ("+rr.perText+")")
+		elements := rr.per.evalLocated(m.c.root)
+		index := make(map[string]int, len(elements))
+		for i, el := range elements {
+			index[el.at] = i
+		}
+		sources, targets := m.byElement(rr.sources, index, len(elements)), m.byElement(rr.targets, index, len(elements))
+		for i, el := range elements {
+			m.link(rr, sources[i], targets[i], "element "+el.at+" ("+rr.perText+")")
 		}
 	case rr.list != nil:
+		sources, targets := m.byGibID(rr.sources), m.byGibID(rr.targets)
 		for _, entry := range rr.list.evalLocated(m.c.root) {
-			sources, targets := idSet(rr.sourceID.eval(m.c.root, entry.v)), idSet(rr.targetID.eval(m.c.root, entry.v))
-			if len(sources) == 0 || len(targets) == 0 {
-				continue
-			}
-			m.link(rr, m.objectsOf(rr.sources, func(o origin) bool { return sources[o.gibID] }),
-				m.objectsOf(rr.targets, func(o origin) bool { return targets[o.gibID] }), "list entry "+entry.at)
+			m.link(rr, pickIDs(sources, rr.sourceID.eval(m.c.root, entry.v)),
+				pickIDs(targets, rr.targetID.eval(m.c.root, entry.v)), "list entry "+entry.at)
 		}
 	default:
-		all := func(origin) bool { return true }
-		m.link(rr, m.objectsOf(rr.sources, all), m.objectsOf(rr.targets, all), "the item")
+		m.link(rr, m.objectsOf(rr.sources), m.objectsOf(rr.targets), "the item")
 	}
 }
 
-func idSet(vals []any) map[string]bool {
-	out := map[string]bool{}
-	for _, v := range vals {
-		if s := strings.TrimSpace(scalarString(v)); s != "" {
-			out[s] = true
-		}
-	}
-	return out
-}
-
-// objectsOf returns the objects the rules made from an origin that in
-// accepts, in production order.
-func (m *mapper) objectsOf(rules []*rule, in func(origin) bool) []*emitted {
+// objectsOf returns the objects the rules made, in production order, each
+// once.
+func (m *mapper) objectsOf(rules []*rule) []*emitted {
 	var out []*emitted
+	seen := map[*emitted]bool{}
 	for _, r := range rules {
 		for _, id := range m.c.outputs[r.name] {
-			e := m.byID[id]
-			if anyOrigin(e.origins, in) && !containsEmitted(out, e) {
+			if e := m.byID[id]; !seen[e] {
+				seen[e] = true
 				out = append(out, e)
 			}
 		}
@@ -54,13 +46,50 @@ func (m *mapper) objectsOf(rules []*rule, in func(origin) bool) []*emitted {
 	return out
 }
 
-func anyOrigin(origins []origin, in func(origin) bool) bool {
-	for _, o := range origins {
-		if in(o) {
-			return true
+// byElement sorts the rules' objects into the elements (by index) that
+// hold one of their origins: a value at /indicators/3/params/ipv4/0 is in
+// the element /indicators/3.
+func (m *mapper) byElement(rules []*rule, index map[string]int, n int) [][]*emitted {
+	out := make([][]*emitted, n)
+	for _, e := range m.objectsOf(rules) {
+		in := map[int]bool{}
+		for _, o := range e.origins {
+			for at := o.at; at != ""; at = at[:strings.LastIndexByte(at, '/')] {
+				if i, ok := index[at]; ok && !in[i] {
+					in[i] = true
+					out[i] = append(out[i], e)
+				}
+			}
 		}
 	}
-	return false
+	return out
+}
+
+// byGibID sorts the rules' objects by the Group-IB ids of the elements
+// they came from.
+func (m *mapper) byGibID(rules []*rule) map[string][]*emitted {
+	out := map[string][]*emitted{}
+	for _, e := range m.objectsOf(rules) {
+		for _, o := range e.origins {
+			if o.gibID != "" && !containsEmitted(out[o.gibID], e) {
+				out[o.gibID] = append(out[o.gibID], e)
+			}
+		}
+	}
+	return out
+}
+
+// pickIDs returns the objects of the ids a list entry names.
+func pickIDs(byID map[string][]*emitted, ids []any) []*emitted {
+	var out []*emitted
+	for _, v := range ids {
+		for _, e := range byID[strings.TrimSpace(scalarString(v))] {
+			if !containsEmitted(out, e) {
+				out = append(out, e)
+			}
+		}
+	}
+	return out
 }
 
 func containsEmitted(list []*emitted, e *emitted) bool {

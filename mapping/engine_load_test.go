@@ -83,6 +83,8 @@ func TestLoadErrors(t *testing.T) {
 			[]string{"m.yaml:11: ip indicates malware at item level would link every value of ip to every value of malware"}},
 		"per element the rules are not within": {twoLists + "      - {per: indicators, source: ip, type: indicates, target: malware}\n",
 			[]string{"per indicators: rule malware takes values from malwareList.name, which is not within indicators"}},
+		"per the item itself": {twoLists + "      - {per: \"/$\", source: ip, type: indicates, target: malware}\n",
+			[]string{"per: \"/$\" must be a path from the item root"}},
 		"list without ids": {twoLists + "      - {list: indicatorMalwareRelationships, source: ip, type: indicates, target: malware}\n",
 			[]string{"list: needs source_id and target_id"}},
 		"subject without each": {strings.Replace(base, "each: url\n", "subject: true\n", 1),

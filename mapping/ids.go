@@ -34,11 +34,11 @@ func scoID(typ string, spec typeSpec, obj map[string]any) (string, error) {
 	}
 	raw, err := json.Marshal(contrib)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("%s id: %w", typ, err)
 	}
 	canon, err := jcs.Transform(raw)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("%s id: canonical JSON: %w", typ, err)
 	}
 	return typ + "--" + uuid.NewSHA1(scoNamespace, canon).String(), nil
 }

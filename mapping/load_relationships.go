@@ -56,7 +56,7 @@ func (l *loader) relRule(byName map[string]*rule, rn *yaml.Node) *relRule {
 			targets = scalarsOf(v)
 		case "per":
 			rr.perText = v.Value
-			if p, err := parsePath(strings.TrimPrefix(v.Value, "/")); err != nil || v.Value == "$" {
+			if p, err := parsePath(strings.TrimPrefix(v.Value, "/")); err != nil || len(p.keys) == 0 {
 				l.errorf(v, "per: %q must be a path from the item root, such as indicators", v.Value)
 			} else {
 				rr.per = &p

@@ -1,10 +1,15 @@
 package mapping
 
 import (
+	"net"
 	"net/netip"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
+
+	"golang.org/x/net/idna"
+	"golang.org/x/net/publicsuffix"
 )
 
 // observableKinds are what an observable rule may name: a STIX SCO type,
@@ -35,7 +40,7 @@ type cleaned struct {
 // cleanValue turns a raw value of a kind into an observable, refanging it
 // and refusing what is malformed, reserved or benign.
 func (f *filters) cleanValue(kind, raw string) cleaned {
-	s, refanged := refang(strings.TrimSpace(raw))
+	s, refanged := refang(strings.TrimSpace(raw), kind != "url")
 	var c cleaned
 	switch kind {
 	case "ip", "ipv4-addr", "ipv6-addr":
@@ -59,27 +64,31 @@ var refangers = []struct {
 	re  *regexp.Regexp
 	out string
 }{
-	{regexp.MustCompile(`(?i)^h[xX]{2}p(s?)(\[?:\]?)//`), "http$1://"},
-	{regexp.MustCompile(`(?i)^(https?|ftp)\[:\]//`), "$1://"},
+	{regexp.MustCompile(`(?i)^(?:h[x]{2}p|http)(s?)(?:\[://\]|\[:\]//|://)`), "http$1://"},
+	{regexp.MustCompile(`(?i)^(ftp)(?:\[://\]|\[:\]//)`), "$1://"},
 	{regexp.MustCompile(`(?i)\s*(\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)|\{dot\})\s*`), "."},
 	{regexp.MustCompile(`(?i)\s*(\[@\]|\(@\)|\[at\]|\(at\))\s*`), "@"},
 	{regexp.MustCompile(`\[:\]`), ":"},
 }
 
-func refang(s string) (string, bool) {
+// refang restores a defanged value; at (the @ forms) is false for URLs,
+// whose paths may say "(at)".
+func refang(s string, at bool) (string, bool) {
 	if !strings.ContainsAny(s, "[({") && !strings.Contains(strings.ToLower(s), "xxp") {
 		return s, false // the common case: nothing to restore
 	}
 	out := s
 	for _, r := range refangers {
-		out = r.re.ReplaceAllString(out, r.out)
+		if at || r.out != "@" {
+			out = r.re.ReplaceAllString(out, r.out)
+		}
 	}
 	return out, out != s
 }
 
 func (f *filters) cleanIP(kind, s string) cleaned {
-	if host, port, ok := strings.Cut(s, ":"); ok && strings.Count(s, ":") == 1 && isDigits(port) {
-		s = host // 192.0.2.1:8080
+	if host, port, err := net.SplitHostPort(s); err == nil && isDigits(port) {
+		s = host // 192.0.2.1:8080, [2001:db8::1]:443
 	}
 	s = strings.TrimSuffix(strings.TrimPrefix(s, "["), "]")
 	a, err := netip.ParseAddr(s)
@@ -117,23 +126,57 @@ var tldLabel = regexp.MustCompile(`^([a-z]{2,63}|xn--[a-z0-9-]{1,59})$`)
 // cleanDomain lower-cases a host name and checks it; an IP address written
 // in a domain field is an IP observable.
 func (f *filters) cleanDomain(s string) cleaned {
-	d := strings.TrimSuffix(strings.ToLower(s), ".")
-	if _, err := netip.ParseAddr(d); err == nil {
-		return f.cleanIP("ip", d)
+	if host, port, err := net.SplitHostPort(s); err == nil && isDigits(port) {
+		s = host // evil.com:8080
 	}
-	if !validHost(d) {
+	if _, err := netip.ParseAddr(strings.Trim(s, "[]")); err == nil {
+		return f.cleanIP("ip", s)
+	}
+	d, ok := asciiHost(s)
+	if !ok {
 		return cleaned{drop: DropInvalid}
 	}
 	return cleaned{observed: observed{typ: "domain-name", value: d}, drop: f.domainReason(d, true)}
 }
 
-func validHost(d string) bool {
+// asciiHost lower-cases a host name, writes an internationalised one in
+// its ASCII (punycode) form, and checks it: letters, digits and hyphens
+// in labels, and a top-level domain that exists (per the public suffix
+// list; .onion for Tor services), so that a file name such as update.exe
+// is no domain.
+func asciiHost(s string) (string, bool) {
+	d := strings.TrimSuffix(strings.ToLower(s), ".")
+	if !isASCII(d) {
+		a, err := idna.Lookup.ToASCII(d)
+		if err != nil {
+			return "", false
+		}
+		d = a
+	}
 	labels := strings.Split(d, ".")
 	if len(d) > 253 || len(labels) < 2 || !tldLabel.MatchString(labels[len(labels)-1]) {
-		return false
+		return "", false
 	}
 	for _, l := range labels {
 		if !hostLabel.MatchString(l) {
+			return "", false
+		}
+	}
+	tld := labels[len(labels)-1]
+	if _, icann := publicsuffix.PublicSuffix(tld); !icann && tld != "onion" && !reservedNames[tld] {
+		return "", false
+	}
+	return d, true
+}
+
+// reservedNames are special-use top-level names that are valid host names
+// (and then dropped as reserved, with that reason, rather than invalid).
+var reservedNames = set("localhost", "local", "localdomain", "example", "invalid", "test", "internal", "lan",
+	"home", "intranet", "corp", "private")
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
 			return false
 		}
 	}
@@ -147,16 +190,24 @@ var urlSchemes = set("http", "https", "ftp", "ftps", "sftp", "ws", "wss", "tcp",
 // dropped for the bare site (a path on it can be the attacker's).
 func (f *filters) cleanURL(s string) cleaned {
 	u, err := url.Parse(s)
-	if err != nil || !urlSchemes[strings.ToLower(u.Scheme)] || u.Hostname() == "" || strings.ContainsAny(s, " \t\r\n") {
+	if err != nil || !urlSchemes[strings.ToLower(u.Scheme)] || u.Hostname() == "" || strings.ContainsAny(s, " \t\r\n") ||
+		!validPort(u.Port()) {
 		return cleaned{drop: DropInvalid}
 	}
 	host := cleaned{}
 	if a, err := netip.ParseAddr(u.Hostname()); err == nil {
+		if a.Zone() != "" {
+			return cleaned{drop: DropInvalid}
+		}
 		host.drop = f.addrReason(a)
-	} else if h := strings.TrimSuffix(strings.ToLower(u.Hostname()), "."); !validHost(h) {
+	} else if h, ok := asciiHost(u.Hostname()); !ok {
 		return cleaned{drop: DropInvalid}
 	} else {
 		host.drop = f.domainReason(h, true)
+		if h != u.Hostname() && !isASCII(u.Hostname()) {
+			// A URL (RFC 3986) writes an internationalised host in punycode.
+			s = strings.Replace(s, u.Hostname(), h, 1)
+		}
 	}
 	if host.drop == DropBenign && strings.Trim(u.EscapedPath(), "/") != "" || host.drop == DropBenign && u.RawQuery != "" {
 		host.drop = ""
@@ -164,14 +215,26 @@ func (f *filters) cleanURL(s string) cleaned {
 	return cleaned{observed: observed{typ: "url", value: s}, drop: host.drop}
 }
 
+func validPort(p string) bool {
+	if p == "" {
+		return true
+	}
+	n, err := strconv.Atoi(p)
+	return err == nil && n > 0 && n < 65536
+}
+
 var mailbox = regexp.MustCompile(`^[a-z0-9!#$%&'*+/=?^_{|}~.-]{1,64}$`)
 
 func (f *filters) cleanEmail(s string) cleaned {
 	e := strings.ToLower(strings.Trim(s, "<> "))
 	local, domain, ok := strings.Cut(e, "@")
-	if !ok || !mailbox.MatchString(local) || !validHost(domain) {
+	if ok {
+		domain, ok = asciiHost(domain)
+	}
+	if !ok || !mailbox.MatchString(local) {
 		return cleaned{drop: DropInvalid}
 	}
+	e = local + "@" + domain
 	return cleaned{observed: observed{typ: "email-addr", value: e}, drop: f.domainReason(domain, false)}
 }
 
@@ -181,7 +244,7 @@ func (f *filters) cleanHashes(raw []string) cleaned {
 	byAlgo := map[string]string{}
 	for _, r := range raw {
 		h := strings.ToLower(strings.TrimSpace(r))
-		if algo := hashAlgorithm(h); algo != "" && byAlgo[algo] == "" {
+		if algo := hashAlgorithm(h); algo != "" && byAlgo[algo] == "" && strings.Trim(h, "0") != "" {
 			byAlgo[algo] = h
 		}
 	}
@@ -189,7 +252,7 @@ func (f *filters) cleanHashes(raw []string) cleaned {
 	for _, algo := range hashPreference {
 		if h, ok := byAlgo[algo]; ok {
 			c.hashes = append(c.hashes, [2]string{algo, h})
-			if f.benignHashes[h] || strings.Trim(h, "0") == "" {
+			if f.benignHashes[h] {
 				c.drop = DropBenign
 			}
 		}

@@ -79,10 +79,41 @@ func TestCleanHashes(t *testing.T) {
 	assert.Equal(t, [][2]string{{"MD5", "0cc175b9c0f1b6a831c399e269772661"}, {"SHA-1", "86f7e437faa5a7fce15d1ddcb9eaeaea377667b8"}}, c.hashes)
 	assert.Equal(t, "[file:hashes.'MD5' = '0cc175b9c0f1b6a831c399e269772661' OR file:hashes.'SHA-1' = '86f7e437faa5a7fce15d1ddcb9eaeaea377667b8']", c.pattern())
 	assert.Equal(t, DropBenign, f.cleanHashes([]string{"d41d8cd98f00b204e9800998ecf8427e"}).drop, "the empty file")
-	assert.Equal(t, DropBenign, f.cleanHashes([]string{"00000000000000000000000000000000"}).drop)
+	assert.Equal(t, DropInvalid, f.cleanHashes([]string{"00000000000000000000000000000000"}).drop, "a placeholder, no hash")
+	kept := f.cleanHashes([]string{"00000000000000000000000000000000", "86f7e437faa5a7fce15d1ddcb9eaeaea377667b8"})
+	assert.Empty(t, kept.drop, "a placeholder beside a real hash does not drop the file")
+	assert.Equal(t, [][2]string{{"SHA-1", "86f7e437faa5a7fce15d1ddcb9eaeaea377667b8"}}, kept.hashes)
 	assert.Equal(t, DropInvalid, f.cleanHashes([]string{"xyz"}).drop)
 }
 
 type netipPrefix = netip.Prefix
 
 func mustPrefix(s string) netip.Prefix { return netip.MustParsePrefix(s) }
+
+// Values seen in the wild that the first cleaner got wrong.
+func TestCleanValueEdgeCases(t *testing.T) {
+	f := defaultFilters()
+	for _, c := range []struct{ kind, raw, typ, want, drop string }{
+		{"url", "hxxps[://]evil-update.com/x", "url", "https://evil-update.com/x", ""},
+		{"url", "HXXP[:]//evil-update.com/x", "url", "http://evil-update.com/x", ""},
+		{"url", "https://evil-update.com/login(at)home", "url", "https://evil-update.com/login(at)home", ""},
+		{"url", "https://evil-update.com:99999/x", "", "", DropInvalid},
+		{"url", "http://[fe80::1%25eth0]/x", "", "", DropInvalid},
+		{"url", "https://bücher-sim.de/x", "url", "https://xn--bcher-sim-q9a.de/x", ""},
+		{"domain-name", "bücher-sim.de", "domain-name", "xn--bcher-sim-q9a.de", ""},
+		{"domain-name", "evil-update.com:8080", "domain-name", "evil-update.com", ""},
+		{"domain-name", "update.exe", "", "", DropInvalid},
+		{"domain-name", "invoice.pdf", "", "", DropInvalid},
+		{"domain-name", "forum3abcdefghijklm.onion", "domain-name", "forum3abcdefghijklm.onion", ""},
+		{"domain-name", "*.evil-update.com", "", "", DropInvalid},
+		{"ip", "[2a0e:1c80::7]:443", "ipv6-addr", "2a0e:1c80::7", ""},
+		{"email-addr", "drop@bücher-sim.de", "email-addr", "drop@xn--bcher-sim-q9a.de", ""},
+	} {
+		got := f.cleanValue(c.kind, c.raw)
+		assert.Equal(t, c.drop, got.drop, "%s %q", c.kind, c.raw)
+		if c.drop == "" {
+			assert.Equal(t, c.typ, got.typ, "%s %q", c.kind, c.raw)
+			assert.Equal(t, c.want, got.value, "%s %q", c.kind, c.raw)
+		}
+	}
+}

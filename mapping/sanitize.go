@@ -122,12 +122,29 @@ func keepReferences(refs []any) (any, bool) {
 	var out []any
 	for _, r := range refs {
 		m := r.(map[string]any)
+		said := false
 		for _, k := range []string{"description", "url", "external_id"} {
-			if s, _ := m[k].(string); s != "" {
-				out = append(out, m)
-				break
+			v, ok := m[k]
+			if !ok {
+				continue
 			}
+			if s := scalarString(v); s != "" && !isObjectOrList(v) {
+				m[k], said = s, true // a number where text was expected, as text
+			} else {
+				delete(m, k)
+			}
+		}
+		if said {
+			out = append(out, m)
 		}
 	}
 	return out, len(out) > 0
+}
+
+func isObjectOrList(v any) bool {
+	switch v.(type) {
+	case map[string]any, []any:
+		return true
+	}
+	return false
 }

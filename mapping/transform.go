@@ -3,6 +3,7 @@ package mapping
 import (
 	"fmt"
 	"html"
+	"math"
 	"regexp"
 	"sort"
 	"strconv"
@@ -93,7 +94,7 @@ var transforms = map[string]transformFunc{
 	"cvss_severity": eachString(func(s string) string {
 		f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
 		switch {
-		case err != nil || f < 0 || f > 10:
+		case err != nil || !(f >= 0 && f <= 10): // NaN too
 			return ""
 		case f == 0:
 			return "NONE"
@@ -109,8 +110,8 @@ var transforms = map[string]transformFunc{
 	// float keeps numbers (a score, a percentile) as JSON numbers.
 	"float": eachValueT(func(v any) any {
 		f, err := strconv.ParseFloat(strings.TrimSpace(scalarString(v)), 64)
-		if err != nil {
-			return nil
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return nil // JSON has no NaN or infinity
 		}
 		return f
 	}),
@@ -244,7 +245,7 @@ func parseAPIDate(s string) (time.Time, bool) {
 	s = strings.TrimSpace(s)
 	for _, layout := range dateLayouts {
 		if t, err := time.Parse(layout, s); err == nil {
-			if t.Year() < 1900 {
+			if t.Year() < 1900 || t.UTC().Year() > 9999 {
 				return time.Time{}, false
 			}
 			return t.UTC().Truncate(time.Millisecond), true
@@ -252,14 +253,16 @@ func parseAPIDate(s string) (time.Time, bool) {
 	}
 	// Epoch seconds, milliseconds or microseconds.
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n > 0 {
+		var t time.Time
 		switch {
 		case n < 1e11:
-			return time.Unix(n, 0).UTC(), true
+			t = time.Unix(n, 0).UTC()
 		case n < 1e14:
-			return time.UnixMilli(n).UTC(), true
+			t = time.UnixMilli(n).UTC()
 		default:
-			return time.UnixMicro(n).UTC().Truncate(time.Millisecond), true
+			t = time.UnixMicro(n).UTC().Truncate(time.Millisecond)
 		}
+		return t, t.Year() <= 9999
 	}
 	return time.Time{}, false
 }

@@ -205,3 +205,23 @@ func TestJoinPunctuation(t *testing.T) {
 		constValue{"."}, constValue{"Link: x"}, constValue{"."}}}
 	assert.Equal(t, []any{"A repository (keyword). Link: x."}, j.eval(&evalCtx{}, nil))
 }
+
+// An SCO a rule writes out (a user account, with personal data on) is an
+// SCO: its id per the spec, no SDO properties.
+func TestRuleSCOsAreSCOs(t *testing.T) {
+	src, err := os.ReadFile("../mappings.yaml")
+	require.NoError(t, err)
+	on := strings.Replace(string(src), "  personal_data: false ", "  personal_data: true  ", 1)
+	require.NotEqual(t, string(src), on)
+	e, err := Parse("m.yaml", []byte(on), Options{})
+	require.NoError(t, err)
+	objs := objectsOf(t, e, "compromised/breached", `{"id":"b1","leakName":"L","email":["user04@corp-sim.com"],
+		"uploadTime":"2024-10-01T01:45:13","evaluation":{"tlp":"red"}}`)
+	accounts := byType(objs, "user-account")
+	require.Len(t, accounts, 1)
+	assert.Equal(t, "user-account--"+uuidOf(`{"account_login":"user04@corp-sim.com"}`), accounts[0]["id"])
+	for _, p := range []string{"created", "modified", "created_by_ref", "confidence"} {
+		assert.NotContains(t, accounts[0], p)
+	}
+	assert.Equal(t, []any{tlp2["red"]}, accounts[0]["object_marking_refs"], "personal data keeps the item's TLP")
+}

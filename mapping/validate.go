@@ -29,6 +29,11 @@ func validateObject(obj map[string]any) error {
 			return fmt.Errorf("%s: required property %s is missing", typ, p)
 		}
 	}
+	for p := range obj {
+		if !spec.allowsProperty(p) {
+			return fmt.Errorf("%s: %s is not a property of the type", typ, p)
+		}
+	}
 	for _, check := range []func(map[string]any, typeSpec) error{checkTimestamps, checkConfidence, checkRefs, checkVocab} {
 		if err := check(obj, spec); err != nil {
 			return err
