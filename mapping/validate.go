@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-
-	"github.com/gib-taxii/gib-taxii/storage"
 )
 
 // validateObject checks an object before it leaves the engine: required
@@ -21,7 +19,7 @@ func validateObject(obj map[string]any) error {
 	if obj["spec_version"] != "2.1" {
 		return errors.New(`spec_version must be "2.1"`)
 	}
-	if id, _ := obj["id"].(string); !storage.IsID(id) || !strings.HasPrefix(id, typ+"--") {
+	if id, _ := obj["id"].(string); !isSTIXID(id) || !strings.HasPrefix(id, typ+"--") {
 		return fmt.Errorf("id %q is not a %s identifier", obj["id"], typ)
 	}
 	for _, p := range spec.required {
@@ -64,7 +62,7 @@ func checkTimestamps(obj map[string]any, _ typeSpec) error {
 			continue
 		}
 		s, _ := v.(string)
-		if _, err := storage.ParseTimestamp(s); err != nil {
+		if err := checkTimestamp(s); err != nil {
 			return fmt.Errorf("%s: %w", p, err)
 		}
 	}
@@ -96,7 +94,7 @@ func checkRefs(obj map[string]any, _ typeSpec) error {
 			continue
 		}
 		for _, r := range appendFlat(nil, v) {
-			if s, _ := r.(string); !storage.IsID(s) {
+			if s, _ := r.(string); !isSTIXID(s) {
 				return fmt.Errorf("%s: %v is not a STIX identifier", k, r)
 			}
 		}
