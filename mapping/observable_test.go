@@ -62,13 +62,8 @@ func TestCleanValue(t *testing.T) {
 		{"email-addr", "user@corp.example", "email-addr", "user@corp.example", DropReserved, false},
 	}
 	for _, c := range cases {
-		got := f.cleanValue(c.kind, c.raw)
-		assert.Equal(t, c.drop, got.drop, "%s %q", c.kind, c.raw)
+		got := assertCleaned(t, f, c.kind, c.raw, c.typ, c.want, c.drop)
 		assert.Equal(t, c.refanged, got.refanged, "%s %q refanged", c.kind, c.raw)
-		if c.drop != DropInvalid {
-			assert.Equal(t, c.typ, got.typ, "%s %q", c.kind, c.raw)
-			assert.Equal(t, c.want, got.value, "%s %q", c.kind, c.raw)
-		}
 	}
 }
 
@@ -109,11 +104,19 @@ func TestCleanValueEdgeCases(t *testing.T) {
 		{"ip", "[2a0e:1c80::7]:443", "ipv6-addr", "2a0e:1c80::7", ""},
 		{"email-addr", "drop@bücher-sim.de", "email-addr", "drop@xn--bcher-sim-q9a.de", ""},
 	} {
-		got := f.cleanValue(c.kind, c.raw)
-		assert.Equal(t, c.drop, got.drop, "%s %q", c.kind, c.raw)
-		if c.drop == "" {
-			assert.Equal(t, c.typ, got.typ, "%s %q", c.kind, c.raw)
-			assert.Equal(t, c.want, got.value, "%s %q", c.kind, c.raw)
-		}
+		assertCleaned(t, f, c.kind, c.raw, c.typ, c.want, c.drop)
 	}
+}
+
+// assertCleaned cleans raw and checks the outcome: the drop reason and,
+// unless the value is invalid, the observable's type and value.
+func assertCleaned(t *testing.T, f *filters, kind, raw, typ, want, drop string) cleaned {
+	t.Helper()
+	got := f.cleanValue(kind, raw)
+	assert.Equal(t, drop, got.drop, "%s %q", kind, raw)
+	if drop != DropInvalid {
+		assert.Equal(t, typ, got.typ, "%s %q", kind, raw)
+		assert.Equal(t, want, got.value, "%s %q", kind, raw)
+	}
+	return got
 }

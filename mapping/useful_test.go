@@ -170,12 +170,7 @@ func TestNotesHangOnWhatTheyDescribe(t *testing.T) {
 
 // defaults.observables: false leaves the SCOs and based-on out.
 func TestObservablesCanBeTurnedOff(t *testing.T) {
-	src, err := os.ReadFile("../mappings.yaml")
-	require.NoError(t, err)
-	off := strings.Replace(string(src), "  observables: true ", "  observables: false", 1)
-	require.NotEqual(t, string(src), off)
-	e, err := Parse("m.yaml", []byte(off), Options{})
-	require.NoError(t, err)
+	e := shippedWith(t, "  observables: true ", "  observables: false")
 	item := `{"id":"c","url":"https://a-sim.com/x","ip":["45.9.148.7"],"malwareList":[{"name":"M"}],"dateFirstSeen":"2026-01-01"}`
 	objs := objectsOf(t, e, "ioc/common", item)
 	assert.Len(t, byType(objs, "indicator"), 2)
@@ -209,12 +204,7 @@ func TestJoinPunctuation(t *testing.T) {
 // An SCO a rule writes out (a user account, with personal data on) is an
 // SCO: its id per the spec, no SDO properties.
 func TestRuleSCOsAreSCOs(t *testing.T) {
-	src, err := os.ReadFile("../mappings.yaml")
-	require.NoError(t, err)
-	on := strings.Replace(string(src), "  personal_data: false ", "  personal_data: true  ", 1)
-	require.NotEqual(t, string(src), on)
-	e, err := Parse("m.yaml", []byte(on), Options{})
-	require.NoError(t, err)
+	e := shippedWith(t, "  personal_data: false ", "  personal_data: true  ")
 	objs := objectsOf(t, e, "compromised/breached", `{"id":"b1","leakName":"L","email":["user04@corp-sim.com"],
 		"uploadTime":"2024-10-01T01:45:13","evaluation":{"tlp":"red"}}`)
 	accounts := byType(objs, "user-account")
@@ -224,4 +214,17 @@ func TestRuleSCOsAreSCOs(t *testing.T) {
 		assert.NotContains(t, accounts[0], p)
 	}
 	assert.Equal(t, []any{tlp2["red"]}, accounts[0]["object_marking_refs"], "personal data keeps the item's TLP")
+}
+
+// shippedWith loads the shipped mappings with one text replaced, as an
+// operator's edited copy would be.
+func shippedWith(t *testing.T, old, edit string) *Engine {
+	t.Helper()
+	src, err := os.ReadFile("../mappings.yaml")
+	require.NoError(t, err)
+	edited := strings.Replace(string(src), old, edit, 1)
+	require.NotEqual(t, string(src), edited, "%q is in the shipped mappings", old)
+	e, err := Parse("m.yaml", []byte(edited), Options{})
+	require.NoError(t, err)
+	return e
 }
