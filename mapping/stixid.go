@@ -2,18 +2,41 @@ package mapping
 
 import (
 	"fmt"
-	"regexp"
+	"strings"
 	"time"
 )
 
-// stixIDPattern is a STIX identifier: a type name, "--", and an RFC 4122
-// UUID in canonical lower-case form (SDOs version 4 or, here, 5).
-var stixIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,248}[a-z0-9]--[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
-
-// isSTIXID reports whether s is a STIX identifier. The mapping checks its
+// isSTIXID reports whether s is a STIX identifier: a type name, "--", and
+// an RFC 4122 UUID in canonical lower-case form. The mapping checks its
 // own output without importing storage (it stays pure: item in, STIX
-// out); the store checks again on the way in.
-func isSTIXID(s string) bool { return stixIDPattern.MatchString(s) }
+// out); the store checks again on the way in. Written out by hand: it
+// runs for every id and reference of every object.
+func isSTIXID(s string) bool {
+	i := strings.Index(s, "--")
+	if i < 3 || i > 250 || len(s)-i-2 != 36 {
+		return false
+	}
+	typ, id := s[:i], s[i+2:]
+	for j := 0; j < len(typ); j++ {
+		if c := typ[j]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' && j > 0 && j < len(typ)-1) {
+			return false
+		}
+	}
+	if id[14] < '1' || id[14] > '8' || !strings.ContainsRune("89ab", rune(id[19])) {
+		return false
+	}
+	for j := 0; j < 36; j++ {
+		c := id[j]
+		if j == 8 || j == 13 || j == 18 || j == 23 {
+			if c != '-' {
+				return false
+			}
+		} else if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
 
 // checkTimestamp requires the engine's own form: UTC, millisecond
 // precision, as STIX wants created and modified.
