@@ -59,7 +59,7 @@ var actorSpec = func() typeSpec {
 			props = append(props, p)
 		}
 	}
-	return typeSpec{kind: kindSDO, props: props, required: []string{"name"}, vocab: merge(is.vocab, ta.vocab)}
+	return withAllowed(typeSpec{kind: kindSDO, props: props, required: []string{"name"}, vocab: merge(is.vocab, ta.vocab)})
 }()
 
 func contains(list []string, s string) bool {

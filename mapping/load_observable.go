@@ -10,7 +10,7 @@ func ruleSpec(typ string) (typeSpec, bool) {
 	case typeActor:
 		return actorSpec, true
 	case typeObservable:
-		return typeSpec{kind: kindSCO}, true
+		return withAllowed(typeSpec{kind: kindSCO}), true
 	}
 	return lookupType(typ)
 }

@@ -16,6 +16,21 @@ type typeSpec struct {
 	idProps []string
 	// vocab maps a property to its open vocabulary.
 	vocab map[string]map[string]bool
+	// allowed are the common properties of the kind and props, as a set:
+	// every property of every object is checked against it.
+	allowed map[string]bool
+}
+
+// withAllowed fills a spec's allowed set.
+func withAllowed(t typeSpec) typeSpec {
+	t.allowed = set(append(append([]string{}, commonProps[t.kind]...), t.props...)...)
+	return t
+}
+
+func init() {
+	for name, t := range stixTypes {
+		stixTypes[name] = withAllowed(t)
+	}
 }
 
 type typeKind int
@@ -216,17 +231,7 @@ func merge(ms ...map[string]map[string]bool) map[string]map[string]bool {
 // allowsProperty reports whether a type may carry a property: its own,
 // the common ones of its kind, or a custom x_ property.
 func (t typeSpec) allowsProperty(name string) bool {
-	if strings.HasPrefix(name, "x_") {
-		return true
-	}
-	for _, lists := range [][]string{commonProps[t.kind], t.props} {
-		for _, p := range lists {
-			if p == name {
-				return true
-			}
-		}
-	}
-	return false
+	return t.allowed[name] || strings.HasPrefix(name, "x_")
 }
 
 // lookupType returns the spec of a STIX type; custom x- types are SDOs
