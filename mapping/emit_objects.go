@@ -151,12 +151,9 @@ func (m *mapper) observe(r *rule, el located) (observed, bool) {
 func (m *mapper) addObservable(o observed, el located, r *rule, line int) (*emitted, error) {
 	obj := o.sco()
 	spec, _ := lookupType(o.typ)
-	id, err := scoID(o.typ, spec, obj)
-	if err != nil {
+	if err := m.completeSCO(o.typ, spec, obj); err != nil {
 		return nil, err
 	}
-	obj["id"] = id
-	obj["object_marking_refs"] = []any{m.valueMarking()}
 	return m.add(&emitted{obj: obj, rule: r, line: line, origins: []origin{el.origin},
 		values: []string{display(el.v)}}), nil
 }
@@ -218,13 +215,7 @@ func hasData(r *rule, obj map[string]any) bool {
 // names a placeholder.
 func (m *mapper) complete(r *rule, el located, obj map[string]any, obs *observed) (made bool, err error) {
 	if r.spec.kind == kindSCO { // an SCO written out by a rule (a user account)
-		obj["type"], obj["spec_version"] = r.typ, "2.1"
-		id, err := scoID(r.typ, r.spec, obj)
-		if err != nil {
-			return false, fmt.Errorf("%s: %w", r.typ, err)
-		}
-		obj["id"], obj["object_marking_refs"] = id, []any{m.valueMarking()}
-		return true, nil
+		return true, m.completeSCO(r.typ, r.spec, obj)
 	}
 	key := m.objectKey(r, el, obs)
 	typ := r.typ
@@ -292,6 +283,18 @@ func (m *mapper) sharedMarking(r *rule) string {
 		return m.valueMarking()
 	}
 	return tlp2[m.e.defaultTLP]
+}
+
+// completeSCO gives an SCO its type, its id as the spec computes it and
+// the marking of a value (valueMarking).
+func (m *mapper) completeSCO(typ string, spec typeSpec, obj map[string]any) error {
+	obj["type"], obj["spec_version"] = typ, "2.1"
+	id, err := scoID(typ, spec, obj)
+	if err != nil {
+		return fmt.Errorf("%s: %w", typ, err)
+	}
+	obj["id"], obj["object_marking_refs"] = id, []any{m.valueMarking()}
+	return nil
 }
 
 // valueMarking marks a shared object that holds an IOC value (an SCO, a

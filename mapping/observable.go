@@ -291,9 +291,10 @@ func (o observed) name() string {
 	return o.hashes[len(o.hashes)-1][1] // the strongest hash
 }
 
-// sco renders the observable's STIX Cyber-observable Object, without id.
+// sco renders the observable's STIX Cyber-observable Object properties;
+// completeSCO adds type, id and marking.
 func (o observed) sco() map[string]any {
-	obj := map[string]any{"type": o.typ, "spec_version": "2.1"}
+	obj := map[string]any{}
 	if o.typ != "file" {
 		obj["value"] = o.value
 		return obj
