@@ -97,3 +97,17 @@ func TestObjectFromTwoRules(t *testing.T) {
 func uuidOf(canonical string) string {
 	return uuid.NewSHA1(uuid.MustParse("00abedb4-aa42-466c-9c01-fed23315a9b7"), []byte(canonical)).String()
 }
+
+// evalLocated gives the values eval gives, whatever the transforms.
+func TestLocatedValuesAreTheValues(t *testing.T) {
+	item := map[string]any{"a": []any{map[string]any{"b": "x"}, map[string]any{"b": " y "}}}
+	for _, src := range []string{"a.b", "a.b | trim", "a.b | first", "a.b | join(;)", "a.b | trim | upper | first"} {
+		e, err := parseExpr(src, nil)
+		require.NoError(t, err)
+		var located []any
+		for _, l := range e.evalLocated(item) {
+			located = append(located, l.v)
+		}
+		assert.Equal(t, e.eval(item, item), located, src)
+	}
+}

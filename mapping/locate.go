@@ -29,7 +29,8 @@ func (o origin) within(prefix string) bool {
 
 // evalLocated is eval with the place of every value. Transforms are
 // applied to each value on its own, so that every result keeps the place
-// of the value it came from; first keeps the first value.
+// of the value it came from; those that act on the whole list (first,
+// join) give their results the place of the first value.
 func (e *expr) evalLocated(root any) []located {
 	var vals []located
 	for _, p := range e.alts {
@@ -38,8 +39,8 @@ func (e *expr) evalLocated(root any) []located {
 		}
 	}
 	for _, t := range e.transforms {
-		if t.name == "first" {
-			vals = vals[:min(len(vals), 1)]
+		if listTransforms[t.name] {
+			vals = wholeList(t, vals)
 			continue
 		}
 		var next []located
@@ -113,6 +114,22 @@ func appendFlatLocated(out []located, l located) []located {
 		}
 	default:
 		out = append(out, l)
+	}
+	return out
+}
+
+// wholeList applies a transform that acts on the whole list.
+func wholeList(t transformCall, vals []located) []located {
+	if len(vals) == 0 {
+		return nil
+	}
+	plain := make([]any, len(vals))
+	for i, v := range vals {
+		plain[i] = v.v
+	}
+	var out []located
+	for _, r := range t.fn(plain, t.arg) {
+		out = append(out, located{v: r, origin: vals[0].origin})
 	}
 	return out
 }

@@ -123,6 +123,9 @@ var transforms = map[string]transformFunc{
 	}),
 }
 
+// listTransforms act on the whole list of values, not on each value.
+var listTransforms = set("first", "join")
+
 // argTransforms need an argument.
 var argTransforms = map[string]bool{"join": true, "split": true, "prefix": true, "map": true, "remap": true}
 
