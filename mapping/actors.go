@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -55,21 +56,12 @@ var actorSpec = func() typeSpec {
 	is, ta := stixTypes["intrusion-set"], stixTypes["threat-actor"]
 	props := append([]string{}, is.props...)
 	for _, p := range ta.props {
-		if !contains(props, p) {
+		if !slices.Contains(props, p) {
 			props = append(props, p)
 		}
 	}
 	return withAllowed(typeSpec{kind: kindSDO, props: props, required: []string{"name"}, vocab: merge(is.vocab, ta.vocab)})
 }()
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
 
 // resolveActor gives an actor object its STIX type and drops what that
 // type cannot carry (threat_actor_types on an intrusion set).

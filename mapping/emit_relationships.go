@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"slices"
 	"sort"
 	"strings"
 )
@@ -71,7 +72,7 @@ func (m *mapper) byGibID(rules []*rule) map[string][]*emitted {
 	out := map[string][]*emitted{}
 	for _, e := range m.objectsOf(rules) {
 		for _, o := range e.origins {
-			if o.gibID != "" && !containsEmitted(out[o.gibID], e) {
+			if o.gibID != "" && !slices.Contains(out[o.gibID], e) {
 				out[o.gibID] = append(out[o.gibID], e)
 			}
 		}
@@ -84,21 +85,12 @@ func pickIDs(byID map[string][]*emitted, ids []any) []*emitted {
 	var out []*emitted
 	for _, v := range ids {
 		for _, e := range byID[strings.TrimSpace(scalarString(v))] {
-			if !containsEmitted(out, e) {
+			if !slices.Contains(out, e) {
 				out = append(out, e)
 			}
 		}
 	}
 	return out
-}
-
-func containsEmitted(list []*emitted, e *emitted) bool {
-	for _, x := range list {
-		if x == e {
-			return true
-		}
-	}
-	return false
 }
 
 func (m *mapper) link(rr *relRule, sources, targets []*emitted, stated string) {
