@@ -15,3 +15,8 @@ var (
 	// ErrSchemaTooNew reports a store file written by a newer gib-taxii.
 	ErrSchemaTooNew = errors.New("store schema is newer than this gib-taxii supports")
 )
+
+// ErrCorrupt reports a store file that is damaged: a page or record that
+// cannot be what the store wrote. Restore a backup; writing on would make
+// it worse.
+var ErrCorrupt = errors.New("store file is damaged")

@@ -20,7 +20,7 @@ func (s *Store) Commit(ctx context.Context, b storage.Batch) (storage.CommitResu
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		res = storage.CommitResult{}
 		for _, w := range b.Writes {
 			if err := s.writeCollection(ctx, tx, w, &res); err != nil {

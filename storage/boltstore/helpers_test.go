@@ -12,7 +12,6 @@ import (
 	"github.com/gib-taxii/gib-taxii/internal/testkit"
 	"github.com/gib-taxii/gib-taxii/storage"
 	"github.com/stretchr/testify/require"
-	bolt "go.etcd.io/bbolt"
 )
 
 var dump = flag.Bool("dump", false, "keep the bbolt files of failed tests and print their paths")
@@ -33,15 +32,13 @@ func MustOpen(tb testing.TB, opts Options) *Store {
 	s, err := Open(filepath.Join(dir, "store.db"), opts)
 	require.NoError(tb, err)
 	tb.Cleanup(func() {
-		require.NoError(tb, s.db.View(func(tx *bolt.Tx) error {
-			var first error
-			for err := range tx.Check() {
-				if first == nil {
-					first = err
-				}
-			}
-			return first
-		}))
+		// Every test's store must pass bbolt's check and the store's own
+		// invariants, object bodies included.
+		if s.Fault() == nil {
+			rep, err := s.Check(context.Background(), CheckOptions{Objects: true})
+			require.NoError(tb, err)
+			require.True(tb, rep.OK(), "check: %v", rep.Problems)
+		}
 		require.NoError(tb, s.Close())
 		if *dump && tb.Failed() {
 			tb.Logf("store kept at %s", dir)

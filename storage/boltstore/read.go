@@ -29,7 +29,7 @@ func (s *Store) Records(ctx context.Context, q storage.Query) (storage.Page, err
 		return storage.Page{}, nil // nothing else is ever stored
 	}
 	var page storage.Page
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		r := s.newReader(tx, q)
 		if r == nil {
 			return nil
@@ -53,7 +53,7 @@ func (s *Store) ObjectExists(ctx context.Context, collection, id string) (bool, 
 		return false, nil
 	}
 	found := false
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		if objects := collectionBucket(tx, collection, bucketObjects); objects != nil {
 			k, _ := objects.Cursor().Seek(idPrefix(id))
 			found = k != nil && bytes.HasPrefix(k, idPrefix(id))

@@ -54,6 +54,8 @@ type Options struct {
 // writes are serialised by bbolt.
 type Store struct {
 	db        *bolt.DB
+	path      string
+	fault     fault
 	now       func() time.Time
 	maxLimit  int
 	budget    int
@@ -67,16 +69,24 @@ type Store struct {
 // storage.ErrSchemaTooNew when the file was written by a newer gib-taxii.
 func Open(path string, opts Options) (*Store, error) {
 	opts = opts.withDefaults()
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout, NoSync: opts.NoSync})
+	s := &Store{path: path, now: opts.Now, maxLimit: opts.MaxLimit, budget: opts.ScanBudget}
+	// bbolt reads the meta pages and the freelist on open: a damaged file
+	// can panic there already.
+	err := s.guard(func() (err error) {
+		s.db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout, NoSync: opts.NoSync})
+		return err
+	})
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("open store %s: %w (waited %s)", path, storage.ErrLocked, opts.LockTimeout)
 	}
 	if err != nil {
+		if s.db != nil {
+			_ = s.db.Close()
+		}
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	s := &Store{db: db, now: opts.Now, maxLimit: opts.MaxLimit, budget: opts.ScanBudget}
-	if err := db.Update(s.initialize); err != nil {
-		_ = db.Close()
+	if err := s.update(s.initialize); err != nil {
+		_ = s.db.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	return s, nil
@@ -161,7 +171,7 @@ func (s *Store) Cursor(ctx context.Context, source string) ([]byte, error) {
 		return nil, err
 	}
 	var state []byte
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketIngest).Get([]byte(source))
 		if v == nil {
 			return fmt.Errorf("cursor %q: %w", source, storage.ErrNotFound)
@@ -189,7 +199,7 @@ func (s *Store) CollectionID(ctx context.Context, key string) (string, error) {
 		return "", err
 	}
 	var id string
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketCollectionIDs)
 		if v := b.Get([]byte(key)); v != nil {
 			id = string(v)
@@ -212,7 +222,7 @@ func (s *Store) Backup(ctx context.Context, w io.Writer) (int64, error) {
 		return 0, err
 	}
 	var n int64
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		var err error
 		n, err = tx.WriteTo(w)
 		return err

@@ -1,0 +1,175 @@
+package boltstore
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/gib-taxii/gib-taxii/storage"
+	"github.com/google/uuid"
+	bolt "go.etcd.io/bbolt"
+)
+
+// CheckOptions choose how deep Check looks.
+type CheckOptions struct {
+	// Objects also parses every stored object and compares its id and
+	// version with its key: the only way to notice damage inside values,
+	// which bbolt does not checksum. It costs a JSON parse per version.
+	Objects bool
+	// SkipPages skips bbolt's own page-level consistency check.
+	SkipPages bool
+}
+
+// CheckReport is what Check examined and found.
+type CheckReport struct {
+	Collections int
+	Versions    int
+	Problems    []string // the first maxProblems
+	Total       int      // problems found in all
+	Duration    time.Duration
+}
+
+// OK reports that nothing was found.
+func (r CheckReport) OK() bool { return r.Total == 0 }
+
+const maxProblems = 50
+
+func (r *CheckReport) add(format string, args ...any) {
+	if r.Total++; len(r.Problems) < maxProblems {
+		r.Problems = append(r.Problems, fmt.Sprintf(format, args...))
+	}
+}
+
+// Check verifies the file in one read transaction: bbolt's page-level
+// consistency check, then the store's own invariants: every index and
+// history entry names a stored version with the same date_added, every
+// version has exactly one entry per index family (so date_added is unique
+// in its collection), first/last entries name an id's first/last version,
+// and collection ids and meta values are well-formed (cursors are opaque
+// here: their owner checks them). Problems
+// are reported, not returned as an error; a store with problems is marked
+// damaged (see Fault). The error is for a check that could not run.
+func (s *Store) Check(ctx context.Context, opts CheckOptions) (CheckReport, error) {
+	start := time.Now()
+	var rep CheckReport
+	err := s.view(func(tx *bolt.Tx) error {
+		if !opts.SkipPages {
+			for err := range tx.Check() {
+				rep.add("bbolt: %v", err)
+			}
+		}
+		checkMeta(tx, &rep)
+		return tx.Bucket(bucketCollections).ForEachBucket(func(name []byte) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			rep.Collections++
+			cc := collectionCheck{b: tx.Bucket(bucketCollections).Bucket(name), name: string(name), rep: &rep, objects: opts.Objects}
+			cc.run()
+			return nil
+		})
+	})
+	rep.Duration = time.Since(start)
+	var d *DamagedError
+	if errors.As(err, &d) {
+		// bbolt gave up on a page while the invariants were walked: that
+		// is a finding, not a failure to check.
+		rep.add("%s", d.Detail)
+		err = nil
+	}
+	if err != nil {
+		return rep, fmt.Errorf("check %s: %w", s.path, err)
+	}
+	if !rep.OK() {
+		s.damaged(fmt.Sprintf("check found %d problems, the first: %s", rep.Total, rep.Problems[0]))
+	}
+	return rep, nil
+}
+
+func checkMeta(tx *bolt.Tx, rep *CheckReport) {
+	meta := tx.Bucket(bucketMeta)
+	if v := string(meta.Get(keySchema)); v != strconv.Itoa(SchemaVersion) {
+		rep.add("meta: schema %q, want %d", v, SchemaVersion)
+	}
+	if n := len(meta.Get(keyPagingKey)); n != 32 {
+		rep.add("meta: paging key of %d bytes, want 32", n)
+	}
+	seen := map[string]string{}
+	_ = tx.Bucket(bucketCollectionIDs).ForEach(func(k, v []byte) error {
+		if _, err := uuid.Parse(string(v)); err != nil || len(v) != 36 {
+			rep.add("collection id of %q: %q is not a UUID", k, v)
+		} else if other, dup := seen[string(v)]; dup {
+			rep.add("collection id %s given to both %q and %q", v, other, k)
+		}
+		seen[string(v)] = string(k)
+		return nil
+	})
+}
+
+// collectionCheck checks one collection's buckets against each other.
+type collectionCheck struct {
+	b             *bolt.Bucket
+	name          string
+	rep           *CheckReport
+	objects       bool
+	versions, ids int
+}
+
+func (cc *collectionCheck) run() {
+	objects, index, history := cc.b.Bucket(bucketObjects), cc.b.Bucket(bucketIndex), cc.b.Bucket(bucketHistory)
+	if objects == nil || index == nil || history == nil {
+		cc.rep.add("collection %s: missing objects, index or history bucket", cc.name)
+		return
+	}
+	cc.checkObjects(objects)
+	cc.checkHistory(objects, history)
+	cc.checkIndex(objects, index)
+}
+
+// checkObjects decodes every version record and counts versions and ids.
+func (cc *collectionCheck) checkObjects(objects *bolt.Bucket) {
+	var prevID []byte
+	_ = objects.ForEach(func(k, v []byte) error {
+		cc.versions++
+		cc.rep.Versions++
+		id, version, ok := splitObjectKey(k)
+		if !ok {
+			cc.rep.add("collection %s: object key %q malformed", cc.name, k)
+			return nil
+		}
+		if !bytes.Equal(id, prevID) {
+			cc.ids++
+			prevID = append(prevID[:0], id...)
+		}
+		rec, err := decodeRecord(v)
+		if err != nil {
+			cc.rep.add("collection %s: object %s: %v", cc.name, k[:len(id)], err)
+			return nil
+		}
+		if cc.objects {
+			cc.checkJSON(id, version, rec)
+		}
+		return nil
+	})
+}
+
+func (cc *collectionCheck) checkJSON(id []byte, version stamp, rec record) {
+	obj, err := storage.ParseObject(rec.json)
+	switch {
+	case err != nil:
+		cc.rep.add("collection %s: object %s: %v", cc.name, id, err)
+	case obj.ID != string(id) || stampOf(obj.Version) != version:
+		cc.rep.add("collection %s: object %s version %s holds %s version %s", cc.name, id, version.time().Format(time.RFC3339Nano),
+			obj.ID, obj.VersionText)
+	}
+}
+
+func splitObjectKey(k []byte) (id []byte, version stamp, ok bool) {
+	if len(k) < 10 || k[len(k)-9] != 0 {
+		return nil, 0, false
+	}
+	return k[:len(k)-9], stampAt(k[len(k)-8:]), true
+}

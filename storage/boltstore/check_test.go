@@ -1,0 +1,203 @@
+package boltstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/gib-taxii/gib-taxii/storage"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	bolt "go.etcd.io/bbolt"
+)
+
+// filledStore commits versions of n objects in pages of 250 to two
+// collections and returns the store (open) and its path.
+func filledStore(t *testing.T, n int) (*Store, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "store.db")
+	s, err := Open(path, Options{NoSync: true, Now: newClock().Now})
+	require.NoError(t, err)
+	for start := 0; start < n; start += 250 {
+		var objs []storage.Object
+		for i := start; i < min(start+250, n); i++ {
+			objs = append(objs, stix(t, "indicator", i, t0), stix(t, "malware", i, t0.Add(time.Duration(i%3)*time.Hour)))
+		}
+		mustCommit(t, s, "c1", objs...)
+		mustCommit(t, s, "c2", objs[:len(objs)/2]...)
+	}
+	return s, path
+}
+
+func TestCheckPassesAHealthyStore(t *testing.T) {
+	s, _ := filledStore(t, 600)
+	defer s.Close()
+	mustCommit(t, s, "c1", stix(t, "indicator", 1, t0.Add(time.Hour)), stix(t, "indicator", 2, t0.Add(30*time.Minute)))
+	rep, err := s.Check(context.Background(), CheckOptions{Objects: true})
+	require.NoError(t, err)
+	assert.True(t, rep.OK(), "%v", rep.Problems)
+	assert.Equal(t, 2, rep.Collections)
+	assert.Equal(t, 1200+600+2, rep.Versions)
+	assert.NoError(t, s.Fault())
+}
+
+// Each case breaks one invariant behind the store's back; Check must name
+// it, mark the store damaged and refuse writes from then on.
+func TestCheckFindsBrokenInvariants(t *testing.T) {
+	cases := map[string]struct {
+		breakIt func(tx *bolt.Tx) error
+		want    string
+	}{
+		"index entry removed": {func(tx *bolt.Tx) error {
+			b := collectionBucket(tx, "c1", bucketIndex)
+			k, _ := b.Cursor().First()
+			return b.Delete(append([]byte(nil), k...))
+		}, "entries in index"},
+		"history names a missing version": {func(tx *bolt.Tx) error {
+			return collectionBucket(tx, "c1", bucketHistory).Put(historyKey(id("indicator", 9999), stampOf(t0)), stampOf(t0).appendTo(nil))
+		}, "not stored"},
+		"two entries share a date_added": {func(tx *bolt.Tx) error {
+			b := collectionBucket(tx, "c2", bucketObjects)
+			k, v := b.Cursor().Last()
+			v = append([]byte(nil), v...)
+			copy(v[1:9], stampOf(time.Unix(1, 0)).appendTo(nil))
+			return b.Put(append([]byte(nil), k...), v)
+		}, "added at"},
+		"object body swapped": {func(tx *bolt.Tx) error {
+			b := collectionBucket(tx, "c1", bucketObjects)
+			k, v := b.Cursor().First()
+			rec, err := decodeRecord(v)
+			require.NoError(t, err)
+			other := stix(t, "indicator", 12345, t0)
+			val, err := encodeRecord(rec.added, "2.1", other.VersionText, other.JSON)
+			require.NoError(t, err)
+			return b.Put(append([]byte(nil), k...), val)
+		}, "holds indicator--00003039"},
+		"collection id reused": {func(tx *bolt.Tx) error {
+			b := tx.Bucket(bucketCollectionIDs)
+			if err := b.Put([]byte("gib/a"), []byte("5f0c3f6e-4a0b-4c8e-9d7e-2b1a0c9d8e7f")); err != nil {
+				return err
+			}
+			return b.Put([]byte("gib/b"), []byte("5f0c3f6e-4a0b-4c8e-9d7e-2b1a0c9d8e7f"))
+		}, "given to both"},
+		"record that does not decode": {func(tx *bolt.Tx) error {
+			b := collectionBucket(tx, "c1", bucketObjects)
+			k, _ := b.Cursor().First()
+			return b.Put(append([]byte(nil), k...), []byte{9})
+		}, "corrupt record"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			s, _ := filledStore(t, 300)
+			defer s.Close()
+			require.NoError(t, s.db.Update(tc.breakIt))
+			rep, err := s.Check(context.Background(), CheckOptions{Objects: true})
+			require.NoError(t, err)
+			require.False(t, rep.OK())
+			assert.Contains(t, rep.Problems[0], tc.want, "%v", rep.Problems)
+			assert.ErrorIs(t, s.Fault(), storage.ErrCorrupt)
+			_, err = s.Commit(context.Background(), storage.Batch{Writes: []storage.Write{{Collection: "c1",
+				Objects: []storage.Object{stix(t, "indicator", 777777, t0)}}}})
+			assert.ErrorIs(t, err, storage.ErrCorrupt, "a damaged store refuses writes")
+		})
+	}
+}
+
+// TestDamagedPagesNeverCrash overwrites 64 KiB in the middle of a store
+// file with zeros, 0xff or random bytes, as a failing disk or a bad copy
+// would. Whatever bbolt meets (a page of the wrong kind, a page number past
+// the end of the map), every operation must return an error wrapping
+// storage.ErrCorrupt, never panic or fault, and the damage must be found.
+func TestDamagedPagesNeverCrash(t *testing.T) {
+	for _, fill := range []string{"zeros", "ones", "random"} {
+		for _, at := range []float64{0.3, 0.5, 0.7} {
+			t.Run(fmt.Sprintf("%s at %.1f", fill, at), func(t *testing.T) { damageAndUse(t, fill, at) })
+		}
+	}
+}
+
+func damageAndUse(t *testing.T, fill string, at float64) {
+	s, loose := filledStore(t, 2000)
+	require.NoError(t, s.Close())
+	path, inUse := compact(t, loose)
+	damage(t, path, fill, int64(float64(inUse)*at))
+
+	s, err := Open(path, Options{})
+	if err != nil {
+		require.ErrorIs(t, err, storage.ErrCorrupt, "open may refuse, but as damage: %v", err)
+		return
+	}
+	defer s.Close()
+	ctx := context.Background()
+	var errs []error
+	for _, c := range []string{"c1", "c2"} {
+		var pos storage.Position
+		for range 100 {
+			p, err := s.Records(ctx, storage.Query{Collection: c, Limit: 100, Resume: pos, Versions: storage.Versions{All: true}})
+			if err != nil {
+				errs = append(errs, err)
+				break
+			}
+			if !p.More {
+				break
+			}
+			pos = p.Next
+		}
+	}
+	_, err = s.Commit(ctx, storage.Batch{Writes: []storage.Write{{Collection: "c1", Objects: []storage.Object{stix(t, "indicator", 999999, t0)}}}})
+	errs = append(errs, err)
+	rep, cerr := s.Check(ctx, CheckOptions{Objects: true})
+	require.NoError(t, cerr)
+	assert.False(t, rep.OK(), "check must find 64 KiB of damage")
+	for _, err := range errs {
+		if err != nil {
+			assert.ErrorIs(t, err, storage.ErrCorrupt)
+		}
+	}
+	assert.ErrorIs(t, s.Fault(), storage.ErrCorrupt)
+	assert.Contains(t, s.Fault().Error(), path, "the error names the file")
+	assert.Contains(t, s.Fault().Error(), "restore", "and says what to do")
+}
+
+// compact copies a store without its free pages, so that the damage
+// lands on pages in use.
+func compact(t *testing.T, src string) (path string, inUse int64) {
+	t.Helper()
+	dst := filepath.Join(t.TempDir(), "compact.db")
+	from, err := bolt.Open(src, 0o600, &bolt.Options{ReadOnly: true})
+	require.NoError(t, err)
+	defer from.Close()
+	to, err := bolt.Open(dst, 0o600, nil)
+	require.NoError(t, err)
+	require.NoError(t, bolt.Compact(to, from, 1<<20))
+	require.NoError(t, to.View(func(tx *bolt.Tx) error { inUse = tx.Size(); return nil }))
+	require.NoError(t, to.Close())
+	return dst, inUse
+}
+
+func damage(t *testing.T, path, fill string, at int64) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	require.NoError(t, err)
+	defer f.Close()
+	buf := make([]byte, 64<<10)
+	switch fill {
+	case "ones":
+		for i := range buf {
+			buf[i] = 0xff
+		}
+	case "random":
+		r := rand.New(rand.NewPCG(1, 2))
+		for i := range buf {
+			buf[i] = byte(r.Uint32())
+		}
+	}
+	_, err = f.WriteAt(buf, at&^4095)
+	require.NoError(t, err)
+	require.False(t, errors.Is(err, os.ErrClosed))
+}
