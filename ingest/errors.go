@@ -15,6 +15,11 @@ var (
 
 	// ErrBadPage marks a response that decoded but cannot be used.
 	ErrBadPage = errors.New("unusable page")
+
+	// ErrStore marks a failure to write to the local store (a full or
+	// read-only disk, a damaged file): retrying the Group-IB API cannot
+	// fix it, so the loop retries the write, not the download.
+	ErrStore = errors.New("local store write failed")
 )
 
 // StatusError is a non-2xx answer of the API. It names the collection and

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -21,6 +22,18 @@ type loop struct {
 	goodPages int
 	// span bounds search windows; it halves after a failed window.
 	span time.Duration
+	// st is the collection's state: read from the store once, then kept
+	// here, so that failures count even when the store cannot record them.
+	st *State
+	// held is an /updated page fetched but not stored (the store failed):
+	// the next attempt stores it instead of downloading it again.
+	held *heldPage
+}
+
+// heldPage is an /updated page and the position it was fetched from.
+type heldPage struct {
+	from int64
+	page UpdatedPage
 }
 
 // limitRecovery is how many good pages double a lowered page size.
@@ -30,16 +43,21 @@ func (r *Runner) newLoop(c CollectionConfig) *loop {
 	return &loop{r: r, c: c, log: r.log.With("gib_collection", c.Name), limit: c.Limit, span: c.MaxWindow}
 }
 
-// run polls until ctx ends: read everything available, wait, repeat.
+// run polls until ctx ends: read everything available, wait, repeat. A
+// damaged store ends it: writing on would spread the damage.
 func (l *loop) run(ctx context.Context) {
 	for {
 		err := l.catchUp(ctx)
 		if ctx.Err() != nil {
 			return
 		}
+		if errors.Is(err, storage.ErrCorrupt) {
+			l.log.Error("ingest stopped: the store file is damaged", "error", err.Error())
+			return
+		}
 		wait := l.c.PollInterval
 		if err != nil {
-			wait = l.pause(ctx, err)
+			wait = l.pause(err)
 		}
 		if sleep(ctx, wait) != nil {
 			return
@@ -50,21 +68,34 @@ func (l *loop) run(ctx context.Context) {
 // catchUp reads pages until the API has nothing more. A failure is
 // recorded in the collection's state and returned.
 func (l *loop) catchUp(ctx context.Context) error {
-	st, err := LoadState(ctx, l.r.store, l.c.Name)
-	if err != nil {
-		return err
+	if l.st == nil {
+		st, err := LoadState(ctx, l.r.store, l.c.Name)
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrStore, err)
+		}
+		l.st = &st
+		l.r.setHealth(l.c.Name, st)
+	}
+	if l.st.ConsecutiveErrors > 0 && l.st.LastErrorStore {
+		// Nothing is downloaded until the store takes a write again.
+		if err := l.saveState(ctx); err != nil {
+			l.recordError(ctx, l.st, err)
+			return err
+		}
 	}
 	for {
 		var more bool
+		var err error
 		if l.c.Search {
-			more, err = l.searchWindow(ctx, &st)
+			more, err = l.searchWindow(ctx, l.st)
 		} else {
-			more, err = l.updatedPage(ctx, &st)
+			more, err = l.updatedPage(ctx, l.st)
 		}
 		if err != nil {
-			l.recordError(ctx, &st, err)
+			l.recordError(ctx, l.st, err)
 			return err
 		}
+		l.r.setHealth(l.c.Name, *l.st)
 		if !more {
 			return nil
 		}
@@ -72,13 +103,18 @@ func (l *loop) catchUp(ctx context.Context) error {
 }
 
 // pause is how long to wait after a failed pass: long for access
-// problems, which need an operator; exponential for the rest.
-func (l *loop) pause(ctx context.Context, err error) time.Duration {
+// problems, which need an operator; exponential in the failures in a
+// row for the rest (counted in memory, so a store that cannot record
+// them still backs off).
+func (l *loop) pause(err error) time.Duration {
 	if errors.Is(err, ErrAccessDenied) {
 		return l.r.accessPause
 	}
-	st, _ := LoadState(ctx, l.r.store, l.c.Name)
-	d := l.c.PollInterval / 16 << min(max(st.ConsecutiveErrors-1, 0), 10)
+	n := 1
+	if l.st != nil {
+		n = l.st.ConsecutiveErrors
+	}
+	d := l.c.PollInterval / 16 << min(max(n-1, 0), 10)
 	return min(max(d, time.Second), l.r.errorPause)
 }
 
@@ -96,19 +132,38 @@ func (l *loop) updatedPage(ctx context.Context, st *State) (bool, error) {
 		l.log.Info("starting collection", "since", start.Format(time.DateOnly), "seq_update", seq)
 	}
 	began := time.Now()
-	page, err := l.r.client.Updated(ctx, l.c.Name, *next.SeqUpdate, l.limit, l.c.Params)
+	from := *next.SeqUpdate
+	page, err := l.fetchUpdated(ctx, from)
 	if err != nil {
 		return false, err
 	}
-	l.adaptLimit(page.Limit)
 	next.SeqUpdate, next.Queued = &page.Next, page.Count
 	res, err := l.commit(ctx, &next, page.Items)
 	if err != nil {
+		// Keep the start position and the page in memory: the retry
+		// stores them without asking the API again.
+		st.SeqUpdate = &from
+		l.held = &heldPage{from: from, page: page}
 		return false, err
 	}
+	l.held = nil
 	*st = next
 	l.logPage(page.Items, res, page.Count, time.Since(began), "seq_update", page.Next)
 	return len(page.Items) > 0, nil
+}
+
+// fetchUpdated returns the page held from a failed store write at seq, or
+// downloads it.
+func (l *loop) fetchUpdated(ctx context.Context, seq int64) (UpdatedPage, error) {
+	if l.held != nil && l.held.from == seq {
+		return l.held.page, nil
+	}
+	l.held = nil
+	page, err := l.r.client.Updated(ctx, l.c.Name, seq, l.limit, l.c.Params)
+	if err == nil {
+		l.adaptLimit(page.Limit)
+	}
+	return page, err
 }
 
 // adaptLimit keeps a page size that had to be lowered, so that the next
@@ -140,7 +195,7 @@ func (l *loop) commit(ctx context.Context, st *State, items []json.RawMessage) (
 	next.Items += int64(len(items))
 	next.Skipped += int64(skipped)
 	next.LastSuccess = l.r.now()
-	next.LastError, next.ConsecutiveErrors, next.Stopped = "", 0, ""
+	next.LastError, next.ConsecutiveErrors, next.Stopped, next.LastErrorStore = "", 0, "", false
 	base := next.Objects
 	cur := &storage.Cursor{Source: SourcePrefix + l.c.Name, Update: func(res storage.CommitResult) ([]byte, error) {
 		next.Objects = base + int64(res.Added)
@@ -148,33 +203,53 @@ func (l *loop) commit(ctx context.Context, st *State, items []json.RawMessage) (
 	}}
 	res, err := l.r.store.Commit(ctx, storage.Batch{Writes: writes, Cursor: cur})
 	if err != nil {
-		return pageResult{}, err
+		return pageResult{}, fmt.Errorf("%w: %w", ErrStore, err)
 	}
 	*st = next
 	return pageResult{CommitResult: res, skipped: skipped}, nil
 }
 
-// recordError stores the failure in the collection's state, so that
-// status and health checks show it.
+// recordError counts the failure in the collection's state in memory and
+// tries to store it, so that status and health checks show it either way.
 func (l *loop) recordError(ctx context.Context, st *State, err error) {
 	if ctx.Err() != nil {
 		return // shutting down is not a failure
 	}
 	st.ConsecutiveErrors++
 	st.LastError, st.LastErrorAt = err.Error(), l.r.now()
+	st.LastErrorStore = errors.Is(err, ErrStore)
 	l.r.metrics.Failure(l.c.Name, ErrorClass(err))
-	if errors.Is(err, ErrAccessDenied) {
+	switch {
+	case errors.Is(err, storage.ErrCorrupt):
+		st.Stopped = "the store file is damaged: " + err.Error()
+	case errors.Is(err, ErrAccessDenied):
 		st.Stopped = err.Error()
 		l.log.Error("collection stopped: the Group-IB API refused access; fix the cause, the loop retries in "+l.r.accessPause.String(),
 			"error", err.Error())
-	} else {
+	case st.LastErrorStore:
+		l.log.Error("cannot write to the store; nothing more is downloaded until a write succeeds", "error", err.Error(),
+			"consecutive_errors", st.ConsecutiveErrors)
+	default:
 		l.log.Warn("pass failed; will retry", "error", err.Error(), "consecutive_errors", st.ConsecutiveErrors)
 	}
-	if cur, cerr := st.cursor(l.c.Name); cerr == nil {
-		if _, cerr = l.r.store.Commit(ctx, storage.Batch{Cursor: cur}); cerr != nil {
-			l.log.Error("could not record the failure", "error", cerr.Error())
+	l.r.setHealth(l.c.Name, *st)
+	if !st.LastErrorStore {
+		if serr := l.saveState(ctx); serr != nil {
+			l.log.Error("could not record the failure", "error", serr.Error())
 		}
 	}
+}
+
+// saveState commits the in-memory state alone.
+func (l *loop) saveState(ctx context.Context) error {
+	cur, err := l.st.cursor(l.c.Name)
+	if err != nil {
+		return err
+	}
+	if _, err := l.r.store.Commit(ctx, storage.Batch{Cursor: cur}); err != nil {
+		return fmt.Errorf("%w: %w", ErrStore, err)
+	}
+	return nil
 }
 
 func (l *loop) logPage(items []json.RawMessage, res pageResult, queued int64, took time.Duration, posKey string, pos any) {

@@ -64,6 +64,12 @@ type Runner struct {
 	// errorPause caps the backoff between failed passes.
 	errorPause time.Duration
 	metrics    Metrics
+
+	// health is each collection's State as its loop last saw it, kept in
+	// memory: when the store cannot be written, failures cannot be
+	// recorded there, and health checks must still see them.
+	mu     sync.Mutex
+	health map[string]State
 }
 
 // Metrics observes ingest; implementations are safe for concurrent use.
@@ -82,6 +88,8 @@ func ErrorClass(err error) string {
 	switch {
 	case errors.Is(err, ErrAccessDenied):
 		return "access"
+	case errors.Is(err, ErrStore):
+		return "store"
 	case errors.As(err, &se) && se.Status == http.StatusTooManyRequests:
 		return "rate_limit"
 	case errors.As(err, &se) && se.Status >= 500:
@@ -116,7 +124,7 @@ type RunnerConfig struct {
 // NewRunner builds a runner; it starts nothing.
 func NewRunner(cfg RunnerConfig) *Runner {
 	r := &Runner{client: cfg.Client, store: cfg.Store, mapper: cfg.Mapper, log: cfg.Logger, now: cfg.Now,
-		accessPause: cfg.AccessPause, errorPause: cfg.ErrorPause, metrics: cfg.Metrics}
+		accessPause: cfg.AccessPause, errorPause: cfg.ErrorPause, metrics: cfg.Metrics, health: map[string]State{}}
 	if r.metrics == nil {
 		r.metrics = noMetrics{}
 	}
@@ -180,6 +188,25 @@ func (r *Runner) RunOnce(ctx context.Context) error {
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// Health returns each running collection's state as its loop holds it in
+// memory, failures that could not be written to the store included. A
+// collection whose loop has not yet read its state is absent.
+func (r *Runner) Health() map[string]State {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make(map[string]State, len(r.health))
+	for name, st := range r.health {
+		out[name] = st
+	}
+	return out
+}
+
+func (r *Runner) setHealth(collection string, st State) {
+	r.mu.Lock()
+	r.health[collection] = st
+	r.mu.Unlock()
 }
 
 // checkGrants warns about enabled collections the account is not granted,

@@ -24,6 +24,8 @@ type State struct {
 	LastError         string    `json:"last_error,omitempty"`
 	LastErrorAt       time.Time `json:"last_error_at,omitzero"`
 	ConsecutiveErrors int       `json:"consecutive_errors"`
+	// LastErrorStore marks a last error that was the local store's.
+	LastErrorStore bool `json:"last_error_store,omitempty"`
 	// Stopped says why the loop is paused on an access problem (401, 403,
 	// 301/302) until an operator acts; empty when running.
 	Stopped string `json:"stopped,omitempty"`

@@ -54,6 +54,21 @@ func Readyz(check Check) http.HandlerFunc {
 	}
 }
 
+// ReadyzBare answers like Readyz with the status alone: for ports that
+// anyone may reach, where error texts (file paths) and ingest details
+// have no place.
+func ReadyzBare(check Check) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+		defer cancel()
+		if _, err := check(ctx); err != nil {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	}
+}
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")

@@ -27,6 +27,7 @@ type Metrics struct {
 	skipped  *prometheus.CounterVec
 	queued   *prometheus.GaugeVec
 	failures *prometheus.CounterVec
+	refused  prometheus.Counter
 }
 
 // NewMetrics registers the metrics; storePath is the store file whose size
@@ -43,6 +44,9 @@ func NewMetrics(storePath string) *Metrics {
 	m.skipped = f.counter("gib_taxii_ingest_items_skipped_total", "Items that could not be mapped, by collection.", "gib_collection")
 	m.queued = f.gauge("gib_taxii_ingest_queued_items", "Items the Group-IB API still has queued (cursor lag), by collection.", "gib_collection")
 	m.failures = f.counter("gib_taxii_ingest_failures_total", "Failed ingest passes by collection and class (access, rate_limit, server, network, bad_page, other).", "gib_collection", "class")
+	m.refused = prometheus.NewCounter(prometheus.CounterOpts{Name: "gib_taxii_connections_refused_total",
+		Help: "Connections refused because taxii.max_connections were open."})
+	m.reg.MustRegister(m.refused)
 	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "gib_taxii_store_size_bytes", Help: "Size of the bbolt store file.",
 	}, func() float64 {
@@ -104,4 +108,42 @@ func (p promauto) histogram(name, help string, labels ...string) *prometheus.His
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}}, labels)
 	p.reg.MustRegister(h)
 	return h
+}
+
+// ConnectionRefused counts a connection refused at the connection cap.
+func (m *Metrics) ConnectionRefused() { m.refused.Inc() }
+
+// Watch registers figures read at scrape time from the process's memory,
+// so that they show even when the store cannot be written or read:
+// gib_taxii_store_damaged (1 once damage was met in the store file) and
+// gib_taxii_ingest_consecutive_errors per Group-IB collection. Call it
+// once.
+func (m *Metrics) Watch(storeDamaged func() bool, ingestErrors func() map[string]int) {
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "gib_taxii_store_damaged", Help: "1 when the store file was found damaged: restore a backup.",
+	}, func() float64 {
+		if storeDamaged() {
+			return 1
+		}
+		return 0
+	}))
+	m.reg.MustRegister(&funcCollector{
+		desc: prometheus.NewDesc("gib_taxii_ingest_consecutive_errors",
+			"Failed passes in a row per Group-IB collection, as ingest holds them in memory.", []string{"gib_collection"}, nil),
+		values: ingestErrors,
+	})
+}
+
+// funcCollector reports one gauge per label value from a function.
+type funcCollector struct {
+	desc   *prometheus.Desc
+	values func() map[string]int
+}
+
+func (c *funcCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c *funcCollector) Collect(ch chan<- prometheus.Metric) {
+	for label, v := range c.values() {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(v), label)
+	}
 }

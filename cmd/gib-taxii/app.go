@@ -31,8 +31,12 @@ type app struct {
 	log      *slog.Logger
 	store    *boltstore.Store
 	runner   *ingest.Runner // nil when no Group-IB collection is enabled
+	metrics  *ops.Metrics
 	http     *http.Server
 	listener net.Listener
+	// ops serves /readyz details and /metrics; nil when ops.listen is off.
+	ops         *http.Server
+	opsListener net.Listener
 }
 
 // openApp opens the store and binds the listener; Run serves until the
@@ -42,64 +46,115 @@ func openApp(cfg Config, log *slog.Logger) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &app{cfg: cfg, log: log, store: store}
-	metrics := ops.NewMetrics(cfg.Storage.Path)
+	a := &app{cfg: cfg, log: log, store: store, metrics: ops.NewMetrics(cfg.Storage.Path)}
 	tc := cfg.taxiiConfig(store.PagingKey(), log.With("component", "taxii"))
-	tc.Metrics = metrics
+	tc.Metrics = a.metrics
 	srv, err := taxii.New(tc, store)
 	if err != nil {
 		_ = store.Close()
 		return nil, fmt.Errorf("taxii server: %w", err)
 	}
-	if a.runner, err = newRunner(cfg, store, log, metrics); err != nil {
+	if a.runner, err = newRunner(cfg, store, log, a.metrics); err != nil {
 		_ = store.Close()
 		return nil, err
 	}
-	t := cfg.TAXII.Timeouts
-	a.http = &http.Server{
-		Handler:           a.routes(srv.Handler(), metrics),
-		ReadHeaderTimeout: t.ReadHeader,
-		WriteTimeout:      t.Write,
-		IdleTimeout:       t.Idle,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	a.metrics.Watch(func() bool { return store.Fault() != nil }, a.ingestErrors)
+	a.http = a.newHTTPServer(a.routes(srv.Handler()), cfg.TAXII.MaxHeaderBytes)
 	if a.listener, err = a.listen(); err != nil {
+		_ = store.Close()
+		return nil, err
+	}
+	if err := a.listenOps(); err != nil {
+		_ = a.listener.Close()
 		_ = store.Close()
 		return nil, err
 	}
 	return a, nil
 }
 
-// routes puts the operations endpoints beside the TAXII API: they live
-// outside any API root and need no credentials.
-func (a *app) routes(taxiiHandler http.Handler, metrics *ops.Metrics) http.Handler {
+// newHTTPServer applies the timeouts that keep slow or silent clients
+// from holding connections: the header, the whole request (body
+// included), the response and the idle keep-alive each have a bound.
+func (a *app) newHTTPServer(h http.Handler, maxHeaderBytes int) *http.Server {
+	t := a.cfg.TAXII.Timeouts
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: t.ReadHeader,
+		ReadTimeout:       t.Read,
+		WriteTimeout:      t.Write,
+		IdleTimeout:       t.Idle,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
+}
+
+// routes answers /healthz and a bare /readyz beside the TAXII API; both
+// need no credentials and say nothing but the status. Every request body
+// is capped at max_content_length. Paths go to the TAXII handler as they
+// came: a ServeMux would answer ".." and "//" with an HTML redirect.
+func (a *app) routes(taxiiHandler http.Handler) http.Handler {
+	readyz := ops.ReadyzBare(a.readiness)
+	limit := int64(a.cfg.TAXII.MaxContentLength)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		switch r.URL.Path {
+		case "/healthz", "/healthz/":
+			ops.Healthz(w, r)
+		case "/readyz", "/readyz/":
+			readyz(w, r)
+		default:
+			taxiiHandler.ServeHTTP(w, r)
+		}
+	})
+}
+
+// opsRoutes are the operations endpoints with their details.
+func (a *app) opsRoutes() http.Handler {
 	mux := http.NewServeMux()
-	for _, p := range []string{"/healthz", "/healthz/"} {
-		mux.HandleFunc(p, ops.Healthz)
-	}
-	for _, p := range []string{"/readyz", "/readyz/"} {
-		mux.Handle(p, ops.Readyz(a.readiness))
-	}
-	mux.Handle("/metrics", metrics.Handler())
-	mux.Handle("/", taxiiHandler)
+	mux.HandleFunc("/healthz", ops.Healthz)
+	mux.Handle("/readyz", ops.Readyz(a.readiness))
+	mux.Handle("/metrics", a.metrics.Handler())
 	return mux
 }
 
-// readiness checks that the store answers and reports each enabled
-// Group-IB collection's ingest health from its state.
+// readiness fails when the store is damaged or does not answer, and
+// reports each enabled Group-IB collection's ingest health: as the running
+// loops hold it in memory (which sees failures the store could not
+// record), else as last stored.
 func (a *app) readiness(ctx context.Context) (map[string]ops.CollectionHealth, error) {
+	if err := a.store.Fault(); err != nil {
+		return nil, err
+	}
 	if _, err := a.store.Cursor(ctx, "readyz"); err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return nil, err
 	}
+	live := map[string]ingest.State{}
+	if a.runner != nil {
+		live = a.runner.Health()
+	}
 	out := map[string]ops.CollectionHealth{}
 	for _, c := range a.cfg.ingestCollections() {
-		st, err := ingest.LoadState(ctx, a.store, c.Name)
-		if err != nil {
-			return nil, err
+		st, ok := live[c.Name]
+		if !ok {
+			var err error
+			if st, err = ingest.LoadState(ctx, a.store, c.Name); err != nil {
+				return nil, err
+			}
 		}
 		out[c.Name] = collectionHealth(st, staleAfter(c.PollInterval), time.Now())
 	}
 	return out, nil
+}
+
+// ingestErrors is each collection's failures in a row, for metrics.
+func (a *app) ingestErrors() map[string]int {
+	out := map[string]int{}
+	if a.runner != nil {
+		for name, st := range a.runner.Health() {
+			out[name] = st.ConsecutiveErrors
+		}
+	}
+	return out
 }
 
 // staleAfter is how long a collection may go without a successful pass
@@ -112,13 +167,16 @@ func staleAfter(poll time.Duration) time.Duration {
 }
 
 // collectionHealth is degraded when the collection is stopped by an access
-// problem, has failed three passes in a row (or every pass so far), or has
-// not succeeded for too long.
+// problem, cannot write to the store (at once: nothing is ingested while
+// it lasts), has failed three passes in a row (or every pass so far), or
+// has not succeeded for too long.
 func collectionHealth(st ingest.State, stale time.Duration, now time.Time) ops.CollectionHealth {
 	h := ops.CollectionHealth{Status: "ok", LastSuccess: st.LastSuccess, Queued: st.Queued, Errors: st.ConsecutiveErrors}
 	switch {
 	case st.Stopped != "":
 		h.Status, h.Reason = "degraded", st.Stopped
+	case st.ConsecutiveErrors > 0 && st.LastErrorStore:
+		h.Status, h.Reason = "degraded", st.LastError
 	case st.ConsecutiveErrors >= 3, st.LastSuccess.IsZero() && st.ConsecutiveErrors > 0:
 		h.Status, h.Reason = "degraded", st.LastError
 	case st.LastSuccess.IsZero():
@@ -126,7 +184,7 @@ func collectionHealth(st ingest.State, stale time.Duration, now time.Time) ops.C
 	case now.Sub(st.LastSuccess) > stale:
 		h.Status, h.Reason = "degraded", "no successful pass since "+st.LastSuccess.UTC().Format(time.RFC3339)
 	}
-	if len(h.Reason) > 300 { // an unauthenticated endpoint: a summary is enough
+	if len(h.Reason) > 300 {
 		h.Reason = h.Reason[:300] + "..."
 	}
 	return h
@@ -165,15 +223,30 @@ func (a *app) listen() (net.Listener, error) {
 		return nil, fmt.Errorf("listen on %s: %w", a.cfg.TAXII.Listen, err)
 	}
 	tc := a.cfg.TAXII.TLS
+	limited := newLimitListener(ln, a.cfg.TAXII.MaxConnections, tc.CertFile == "", a.metrics.ConnectionRefused)
 	if tc.CertFile == "" {
-		return ln, nil
+		return limited, nil
 	}
 	cert, err := tls.LoadX509KeyPair(tc.CertFile, tc.KeyFile)
 	if err != nil {
 		_ = ln.Close()
 		return nil, fmt.Errorf("taxii.tls: %w", err)
 	}
-	return tls.NewListener(ln, serverTLSConfig(cert)), nil
+	return tls.NewListener(limited, serverTLSConfig(cert)), nil
+}
+
+// listenOps binds the operations listener, unless it is off.
+func (a *app) listenOps() error {
+	if a.cfg.Ops.Listen == "off" {
+		return nil
+	}
+	ln, err := net.Listen("tcp", a.cfg.Ops.Listen)
+	if err != nil {
+		return fmt.Errorf("ops.listen %s: %w", a.cfg.Ops.Listen, err)
+	}
+	a.opsListener = newLimitListener(ln, 16, true, nil)
+	a.ops = a.newHTTPServer(a.opsRoutes(), 8<<10)
+	return nil
 }
 
 // serverTLSConfig allows TLS 1.2 with AEAD suites only and TLS 1.3
@@ -194,22 +267,41 @@ func serverTLSConfig(cert tls.Certificate) *tls.Config {
 // Addr is the address the server listens on (useful with port 0).
 func (a *app) Addr() string { return a.listener.Addr().String() }
 
-// Run polls Group-IB and serves TAXII until ctx ends; then it stops the
-// ingest loops first (a page in flight is either committed or not at all),
-// and drains HTTP requests for at most the configured shutdown time.
+// OpsAddr is the operations listener's address, or "" when it is off.
+func (a *app) OpsAddr() string {
+	if a.opsListener == nil {
+		return ""
+	}
+	return a.opsListener.Addr().String()
+}
+
+// Run serves TAXII (and the operations endpoints) and polls Group-IB
+// until ctx ends. Ingest starts once bbolt's page check has passed: a
+// damaged file keeps being served for what can still be read, with
+// /readyz at 503, but is never written. On shutdown the ingest loops stop
+// first (a page in flight is either committed or not at all), then HTTP
+// requests drain for at most the configured shutdown time.
 func (a *app) Run(ctx context.Context) error {
 	ingestCtx, stopIngest := context.WithCancel(ctx)
 	defer stopIngest()
-	var loops sync.WaitGroup
-	if a.runner != nil {
-		loops.Go(func() { _ = a.runner.Run(ingestCtx) })
-	}
-	if a.cfg.Storage.Backup.Dir != "" {
-		loops.Go(func() { a.runBackups(ingestCtx) })
-	}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- a.http.Serve(a.listener) }()
-	a.log.Info("taxii server listening", "addr", a.Addr(), "discovery", a.cfg.TAXII.ExternalURL+"/taxii2/")
+	if a.ops != nil {
+		go func() { errc <- a.ops.Serve(a.opsListener) }()
+	}
+	a.log.Info("taxii server listening", "addr", a.Addr(), "discovery", a.cfg.TAXII.ExternalURL+"/taxii2/", "ops_addr", a.OpsAddr())
+	var loops sync.WaitGroup
+	loops.Go(func() {
+		if !a.startupCheck(ingestCtx) {
+			return
+		}
+		if a.runner != nil {
+			loops.Go(func() { _ = a.runner.Run(ingestCtx) })
+		}
+		if a.cfg.Storage.Backup.Dir != "" {
+			loops.Go(func() { a.runBackups(ingestCtx) })
+		}
+	})
 	var serveErr error
 	select {
 	case serveErr = <-errc:
@@ -221,14 +313,39 @@ func (a *app) Run(ctx context.Context) error {
 	if serveErr != nil {
 		return fmt.Errorf("serve: %w", serveErr)
 	}
+	return a.drain()
+}
+
+// startupCheck runs bbolt's page check (about a second for a million
+// objects; the full check is "gib-taxii check") before anything writes.
+func (a *app) startupCheck(ctx context.Context) bool {
+	rep, err := a.store.Check(ctx, boltstore.CheckOptions{SkipInvariants: true})
+	if err != nil {
+		a.log.Error("store check could not run", "error", err.Error())
+		return ctx.Err() == nil
+	}
+	if !rep.OK() {
+		a.log.Error("the store file is damaged: ingest and backups stay off, /readyz answers 503",
+			"error", a.store.Fault().Error(), "problems", rep.Total)
+		return false
+	}
+	a.log.Info("store checked", "duration", rep.Duration.Round(time.Millisecond))
+	return true
+}
+
+// drain shuts both HTTP servers down, cutting requests still running
+// after the shutdown time.
+func (a *app) drain() error {
 	sctx, cancel := context.WithTimeout(context.Background(), a.cfg.TAXII.Timeouts.Shutdown)
 	defer cancel()
-	if err := a.http.Shutdown(sctx); err != nil {
-		_ = a.http.Close() // requests still running after the drain time are cut
-		return fmt.Errorf("drain http: %w", err)
+	if a.ops != nil {
+		if err := a.ops.Shutdown(sctx); err != nil {
+			_ = a.ops.Close()
+		}
 	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
+	if err := a.http.Shutdown(sctx); err != nil {
+		_ = a.http.Close()
+		return fmt.Errorf("drain http: %w", err)
 	}
 	return nil
 }

@@ -23,6 +23,11 @@ func (a *app) runBackups(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			if err := a.store.Fault(); err != nil {
+				// A copy of a damaged file would push good backups out.
+				a.log.Error("store backup skipped: the store is damaged", "error", err.Error())
+				continue
+			}
 			if path, err := a.snapshot(ctx, b.Dir); err != nil {
 				a.log.Error("store backup failed", "error", err.Error())
 			} else {

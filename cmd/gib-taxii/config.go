@@ -20,6 +20,15 @@ type Config struct {
 	GroupIB  groupibConfig  `yaml:"groupib"`
 	Mappings mappingsConfig `yaml:"mappings"`
 	Log      logConfig      `yaml:"log"`
+	Ops      opsConfig      `yaml:"ops"`
+}
+
+// opsConfig is the operations listener: /readyz with its details and
+// /metrics, kept off the TAXII port so that whoever reaches the API learns
+// nothing of the store's paths or the ingest figures.
+type opsConfig struct {
+	// Listen is host:port, or "off".
+	Listen string `yaml:"listen"`
 }
 
 // mappingsConfig chooses the mapping file; empty means the embedded one.
@@ -52,6 +61,10 @@ type taxiiConfig struct {
 	APIRoots         []apiRootConfig   `yaml:"api_roots"`
 	TLS              tlsConfig         `yaml:"tls"`
 	Timeouts         httpTimeoutConfig `yaml:"timeouts"`
+	// MaxHeaderBytes caps a request's header block; MaxConnections the
+	// connections open at once (more are answered 503 and closed).
+	MaxHeaderBytes int `yaml:"max_header_bytes"`
+	MaxConnections int `yaml:"max_connections"`
 }
 
 type pageSizeConfig struct {
@@ -85,9 +98,11 @@ type tlsConfig struct {
 
 type httpTimeoutConfig struct {
 	ReadHeader time.Duration `yaml:"read_header"`
-	Write      time.Duration `yaml:"write"`
-	Idle       time.Duration `yaml:"idle"`
-	Shutdown   time.Duration `yaml:"shutdown"`
+	// Read bounds reading a whole request, body included.
+	Read     time.Duration `yaml:"read"`
+	Write    time.Duration `yaml:"write"`
+	Idle     time.Duration `yaml:"idle"`
+	Shutdown time.Duration `yaml:"shutdown"`
 }
 
 type userConfig struct {
@@ -115,9 +130,12 @@ func defaultConfig() Config {
 			NextMaxAge:       7 * 24 * time.Hour,
 			MaxContentLength: 10 << 20,
 			Timeouts: httpTimeoutConfig{
-				ReadHeader: 10 * time.Second, Write: 5 * time.Minute, Idle: 2 * time.Minute, Shutdown: 10 * time.Second,
+				ReadHeader: 10 * time.Second, Read: time.Minute, Write: 5 * time.Minute, Idle: 2 * time.Minute, Shutdown: 10 * time.Second,
 			},
+			MaxHeaderBytes: 32 << 10,
+			MaxConnections: 512,
 		},
+		Ops:     opsConfig{Listen: "127.0.0.1:9180"},
 		GroupIB: defaultGroupIB(),
 		Log:     logConfig{Level: "info", Format: "json"},
 	}

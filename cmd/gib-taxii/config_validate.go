@@ -54,6 +54,9 @@ func (c *Config) validate() error {
 	if c.Log.Format != "json" && c.Log.Format != "text" {
 		p.add("log.format", "%q is not json or text", c.Log.Format)
 	}
+	if _, _, err := net.SplitHostPort(c.Ops.Listen); err != nil && c.Ops.Listen != "off" {
+		p.add("ops.listen", "%q is not host:port or off", c.Ops.Listen)
+	}
 	return p.err()
 }
 
@@ -76,6 +79,15 @@ func (t *taxiiConfig) validate(p *problems) {
 	}
 	if t.MaxContentLength < 1 {
 		p.add("taxii.max_content_length", "must be a positive number of bytes")
+	}
+	if t.MaxHeaderBytes < 4<<10 || t.MaxHeaderBytes > 1<<20 {
+		p.add("taxii.max_header_bytes", "must be between 4096 and 1048576")
+	}
+	if t.MaxConnections < 1 {
+		p.add("taxii.max_connections", "must be at least 1")
+	}
+	if tm := t.Timeouts; tm.ReadHeader <= 0 || tm.Read <= 0 || tm.Write <= 0 || tm.Idle <= 0 || tm.Shutdown <= 0 {
+		p.add("taxii.timeouts", "read_header, read, write, idle and shutdown must be positive durations")
 	}
 	if (t.TLS.CertFile == "") != (t.TLS.KeyFile == "") {
 		p.add("taxii.tls", "cert_file and key_file go together")

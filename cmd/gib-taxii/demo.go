@@ -69,12 +69,13 @@ func printDemo(e env, a *app, password string) {
   password    %[3]s
   collections %[4]s (alias indicators): indicators for SIEMs
               %[5]s (alias intel): the whole graph for TIPs
+  operations  http://%[6]s/readyz and /metrics
 
 The built-in Group-IB API simulator feeds it; new items arrive every 10 seconds.
 
   curl -u '%[2]s:%[3]s' -H 'Accept: application/taxii+json;version=2.1' '%[1]s/gib/collections/indicators/objects/?limit=5'
 
-`, base, demoUser, password, demoIndicators, demoIntel)
+`, base, demoUser, password, demoIndicators, demoIntel, a.OpsAddr())
 }
 
 // siemTypes are what a SIEM collection holds: indicators, the objects
@@ -125,5 +126,6 @@ func demoConfig(listen, storePath, password, simURL string, collections []string
 		cfg.GroupIB.Collections[c] = gibCollectionConfig{Lookback: 45 * 24 * time.Hour, PollInterval: 10 * time.Second}
 	}
 	cfg.Log = logConfig{Level: "info", Format: "text"}
+	cfg.Ops.Listen = "127.0.0.1:0" // printed at start: a fixed port could be taken
 	return cfg, cfg.validate()
 }

@@ -35,6 +35,7 @@ taxii:
         - {id: %s, alias: indicators, title: Indicators, sources: [ioc/common, malware/cnc], types: [indicator, identity, marking-definition]}
 users:
   - {name: analyst, password_hash: %q, permissions: {indicators: read}}
+ops: {listen: 127.0.0.1:0}
 groupib:
   url: %s
   rate_limit: 1000

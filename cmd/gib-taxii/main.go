@@ -34,6 +34,7 @@ func commands() map[string]command {
 		"import":        {"load a STIX 2.1 bundle or TAXII envelope into a collection", runImport},
 		"export":        {"write a collection as a STIX 2.1 bundle", runExport},
 		"ingest":        {"one pass of Group-IB ingest over every enabled collection (--once)", runIngest},
+		"check":         {"verify the store file: bbolt pages, indexes, every object, ingest state", runCheck},
 		"status":        {"show the TAXII collections and each Group-IB collection's ingest state", runStatus},
 		"sim":           {"run the Group-IB API simulator", runSim},
 		"mappings":      {"check a mapping file, dry-run it on an item, or check a STIX pattern", runMappings},

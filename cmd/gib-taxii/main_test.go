@@ -56,6 +56,7 @@ users:
     password_hash: %q
     permissions: {indicators: read}
 log: {level: warn}
+ops: {listen: 127.0.0.1:0}
 `, filepath.Join(dir, "store.db"), testCollection, hash)
 	path = filepath.Join(dir, "config.yaml")
 	require.NoError(t, os.WriteFile(path, []byte(yaml), 0o600))
@@ -167,10 +168,10 @@ func TestServeEndToEnd(t *testing.T) {
 	require.NoError(t, run(context.Background(), e, []string{"import", "--config", cfgPath, "--collection", "indicators", writeBundle(t, objs...)}))
 
 	ctx, cancel := context.WithCancel(context.Background())
-	addr := make(chan string, 1)
+	addr, opsAddr := make(chan string, 1), make(chan string, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- serve(ctx, cfg, slog.New(slog.DiscardHandler), func(a *app) { addr <- a.Addr() })
+		done <- serve(ctx, cfg, slog.New(slog.DiscardHandler), func(a *app) { addr <- a.Addr(); opsAddr <- a.OpsAddr() })
 	}()
 	base := "http://" + <-addr
 
@@ -207,11 +208,12 @@ func TestServeEndToEnd(t *testing.T) {
 	raw, err := os.ReadFile(cfgPath)
 	require.NoError(t, err)
 	statusCfg := filepath.Join(t.TempDir(), "status.yaml")
-	require.NoError(t, os.WriteFile(statusCfg, []byte(strings.Replace(string(raw), "listen: 127.0.0.1:0",
-		"listen: 127.0.0.1:0\n  external_url: "+base, 1)), 0o600))
+	ops := <-opsAddr
+	require.NoError(t, os.WriteFile(statusCfg, []byte(strings.Replace(string(raw), "ops: {listen: 127.0.0.1:0}",
+		"ops: {listen: "+ops+"}", 1)), 0o600))
 	se, sout, _ := testEnv("")
 	require.NoError(t, run(context.Background(), se, []string{"status", "--config", statusCfg}))
-	assert.Contains(t, sout.String(), "serve is running ("+base+"/readyz): ok, store ok")
+	assert.Contains(t, sout.String(), "serve is running (http://"+ops+"/readyz): ok, store ok")
 
 	cancel()
 	select {

@@ -28,8 +28,10 @@ func fetch(t *testing.T, url string) (int, string) {
 	return res.StatusCode, string(body)
 }
 
-// /healthz, /readyz and /metrics answer without credentials; a collection
-// stopped by bad credentials makes /readyz degraded, with the reason.
+// /healthz, /readyz and /metrics answer without credentials on the
+// operations listener; a collection stopped by bad credentials makes
+// /readyz degraded, with the reason. The TAXII port answers /healthz and a
+// bare /readyz only: no error texts, no figures.
 func TestOperationsEndpoints(t *testing.T) {
 	sim := gibsim.New(gibsim.Config{Seed: 5, Items: 5, Collections: []string{"ioc/common", "malware/cnc"}})
 	sim.Inject(gibsim.Fault{Kind: gibsim.FaultUnauthorized, Collection: "malware/cnc", Times: 1000})
@@ -38,9 +40,11 @@ func TestOperationsEndpoints(t *testing.T) {
 	cfg, err := demoConfig("127.0.0.1:0", filepath.Join(t.TempDir(), "s.db"), "pw", simSrv.URL+"/api/v2/", sim.Collections())
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
-	addr, done := make(chan string, 1), make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, slog.New(slog.DiscardHandler), func(a *app) { addr <- a.Addr() }) }()
-	base := "http://" + <-addr
+	addr, opsAddr, done := make(chan string, 1), make(chan string, 1), make(chan error, 1)
+	go func() {
+		done <- serve(ctx, cfg, slog.New(slog.DiscardHandler), func(a *app) { addr <- a.Addr(); opsAddr <- a.OpsAddr() })
+	}()
+	base, opsBase := "http://"+<-addr, "http://"+<-opsAddr
 
 	status, body := fetch(t, base+"/healthz")
 	assert.Equal(t, http.StatusOK, status)
@@ -52,7 +56,7 @@ func TestOperationsEndpoints(t *testing.T) {
 		Collections map[string]struct{ Status, Reason string }
 	}
 	for range 200 {
-		status, body = fetch(t, base+"/readyz")
+		status, body = fetch(t, opsBase+"/readyz")
 		require.Equal(t, http.StatusOK, status, body)
 		require.NoError(t, json.Unmarshal([]byte(body), &ready))
 		if ready.Collections["malware/cnc"].Status == "degraded" && ready.Collections["ioc/common"].Status == "ok" {
@@ -65,8 +69,14 @@ func TestOperationsEndpoints(t *testing.T) {
 	assert.Contains(t, ready.Collections["malware/cnc"].Reason, "bad credentials")
 	assert.Equal(t, "ok", ready.Collections["ioc/common"].Status)
 
+	status, body = fetch(t, base+"/readyz")
+	assert.Equal(t, http.StatusOK, status)
+	assert.JSONEq(t, `{"status":"ok"}`, body, "the TAXII port says the status alone")
+	status, _ = fetch(t, base+"/metrics")
+	assert.Equal(t, http.StatusUnauthorized, status, "metrics are not on the TAXII port")
+
 	get(t, base+"/gib/collections/intel/objects/", demoUser, "pw")
-	status, body = fetch(t, base+"/metrics")
+	status, body = fetch(t, opsBase+"/metrics")
 	assert.Equal(t, http.StatusOK, status)
 	for _, want := range []string{
 		`gib_taxii_requests_total{endpoint="objects",status="200"} 1`,
@@ -96,6 +106,7 @@ func TestCollectionHealth(t *testing.T) {
 		"one failure":          {ingest.State{LastSuccess: now.Add(-time.Minute), ConsecutiveErrors: 1}, "ok"},
 		"three failures":       {ingest.State{LastSuccess: now.Add(-time.Minute), ConsecutiveErrors: 3}, "degraded"},
 		"stopped":              {ingest.State{LastSuccess: now.Add(-time.Minute), Stopped: "401"}, "degraded"},
+		"store unwritable":     {ingest.State{LastSuccess: now.Add(-time.Minute), ConsecutiveErrors: 1, LastErrorStore: true}, "degraded"},
 		"hung (no success 2h)": {ingest.State{LastSuccess: now.Add(-2 * time.Hour)}, "degraded"},
 	} {
 		assert.Equal(t, tc.want, collectionHealth(tc.st, time.Hour, now).Status, name)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"sort"
 	"text/tabwriter"
@@ -44,7 +45,14 @@ func runStatus(ctx context.Context, e env, args []string) error {
 // remoteStatus prints the ingest health the running server reports on
 // /readyz, for when serve holds the store file.
 func remoteStatus(ctx context.Context, e env, cfg Config) error {
-	u := cfg.TAXII.ExternalURL + "/readyz"
+	if cfg.Ops.Listen == "off" {
+		return errors.New("status: serve holds the store and ops.listen is off: turn it on to see the running server's state")
+	}
+	host, port, _ := net.SplitHostPort(cfg.Ops.Listen)
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	u := "http://" + net.JoinHostPort(host, port) + "/readyz"
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
