@@ -22,11 +22,13 @@ type Error struct {
 func (e *Error) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Title, e.Description) }
 
 func badRequest(format string, args ...any) *Error {
-	return &Error{Status: http.StatusBadRequest, Title: "Bad request", Description: fmt.Sprintf(format, args...)}
+	// Descriptions quote what the client sent: bounded, so that a huge
+	// query cannot make a huge answer.
+	return &Error{Status: http.StatusBadRequest, Title: "Bad request", Description: clip(fmt.Sprintf(format, args...), 512)}
 }
 
 func notFound(description string) *Error {
-	return &Error{Status: http.StatusNotFound, Title: "Not found", Description: description}
+	return &Error{Status: http.StatusNotFound, Title: "Not found", Description: clip(description, 512)}
 }
 
 var (
@@ -74,11 +76,17 @@ func (s *Server) taxiiError(err error, c echo.Context) *Error {
 		return te
 	case errors.Is(err, storage.ErrNotFound):
 		return notFound("the requested resource does not exist")
+	case errors.Is(err, storage.ErrCorrupt):
+		// The operator is told (logs, /readyz, metrics); the client needs
+		// only to know that retrying later may work.
+		s.log.Error("store damaged", slog.String("error", err.Error()), slog.String("path", clip(c.Request().URL.Path, maxLoggedValue)))
+		return &Error{Status: http.StatusServiceUnavailable, Title: "Service unavailable",
+			Description: "the server cannot read this part of its store; the operator has been alerted"}
 	case errors.As(err, &he):
 		return fromEchoError(he)
 	default:
 		s.log.Error("internal error", slog.String("error", err.Error()),
-			slog.String("method", c.Request().Method), slog.String("path", c.Request().URL.Path))
+			slog.String("method", clip(c.Request().Method, 16)), slog.String("path", clip(c.Request().URL.Path, maxLoggedValue)))
 		return &Error{Status: http.StatusInternalServerError, Title: "Internal server error",
 			Description: "the server could not complete the request; the cause has been logged"}
 	}
