@@ -1,6 +1,7 @@
 package taxii
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"runtime/debug"
@@ -20,14 +21,14 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		req, res := c.Request(), c.Response()
 		attrs := []slog.Attr{
-			slog.String("method", req.Method),
-			slog.String("path", req.URL.Path),
-			slog.String("query", req.URL.RawQuery),
+			slog.String("method", clip(req.Method, 16)),
+			slog.String("path", clip(req.URL.Path, maxLoggedValue)),
+			slog.String("query", clip(req.URL.RawQuery, maxLoggedValue)),
 			slog.Int("status", res.Status),
 			slog.String("user", principalOf(c).name()),
 			slog.Duration("duration", time.Since(start)),
 			slog.String("remote_addr", c.RealIP()),
-			slog.String("user_agent", req.UserAgent()),
+			slog.String("user_agent", clip(req.UserAgent(), maxLoggedValue)),
 		}
 		if coll, ok := c.Get(ctxCollection).(*collection); ok {
 			attrs = append(attrs, slog.String("collection", coll.ID))
@@ -67,14 +68,21 @@ func (s *Server) negotiate(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// authenticate resolves the principal. Wrong credentials are refused here,
-// and so is every anonymous request when nothing is open to anonymous
-// callers, so that they learn nothing of which URLs exist (item 13); what
-// a principal may see is otherwise decided per endpoint.
+// authenticate resolves the principal. Wrong credentials are refused here
+// (401), attempts that cannot be checked now too (429, Retry-After), and so
+// is every anonymous request when nothing is open to anonymous callers, so
+// that they learn nothing of which URLs exist (item 13); what a principal
+// may see is otherwise decided per endpoint.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		p, ok := s.auth.authenticate(c.Request().Context(), c.Request().Header.Get(echo.HeaderAuthorization))
-		if !ok || (p.user == nil && !s.anyAnonymous) {
+		p, err := s.auth.authenticate(c.Request().Context(), c.Request().Header.Get(echo.HeaderAuthorization))
+		if errors.Is(err, errAuthBusy) {
+			c.Response().Header().Set(echo.HeaderRetryAfter, authRetryAfter)
+		}
+		if err != nil {
+			return err
+		}
+		if p.user == nil && !s.anyAnonymous {
 			return errUnauthorized
 		}
 		c.Set(ctxPrincipal, p)
