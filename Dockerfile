@@ -21,7 +21,7 @@ FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/gib-taxii /usr/local/bin/gib-taxii
 USER nonroot:nonroot
 VOLUME ["/data"]
-EXPOSE 8080
+EXPOSE 8080 9180
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
   CMD ["/usr/local/bin/gib-taxii", "healthcheck", "--url", "http://127.0.0.1:8080/healthz"]
 ENTRYPOINT ["/usr/local/bin/gib-taxii"]
