@@ -34,7 +34,9 @@ func TestReadOnlyStoreShowsWithinOnePoll(t *testing.T) {
 	cfg.GroupIB.Collections["ioc/common"] = c
 	ctx, cancel := context.WithCancel(context.Background())
 	opsAddr, done := make(chan string, 1), make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, slog.New(slog.DiscardHandler), func(a *app) { opsAddr <- a.OpsAddr() }) }()
+	go func() {
+		done <- serve(ctx, cfg, slog.New(slog.DiscardHandler), func(a *app) { opsAddr <- a.OpsAddr() })
+	}()
 	ops := "http://" + <-opsAddr
 	waitReady(t, ops, "ok", "")
 
