@@ -114,6 +114,9 @@ func (s *Simulator) sequenceList(q url.Values) (any, int) {
 		}
 		day = t
 	}
+	if !s.cfg.Epoch.IsZero() {
+		day = s.cfg.Epoch.Add(-s.cfg.History).Truncate(24 * time.Hour) // the whole feed, whatever the client's clock
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	list := map[string]int64{}
@@ -171,7 +174,9 @@ func (s *Simulator) updated(collection string, q url.Values) (any, int) {
 		if err != nil {
 			return message(err.Error()), http.StatusBadRequest
 		}
-		start = f.since(t)
+		if s.cfg.Epoch.IsZero() {
+			start = f.since(t)
+		}
 	}
 	items := make([]map[string]any, 0, limit)
 	p := start
@@ -185,10 +190,24 @@ func (s *Simulator) updated(collection string, q url.Values) (any, int) {
 	page := map[string]any{"count": f.liveFrom(p), "items": items}
 	// Under drift the top-level seqUpdate is sometimes missing: clients
 	// must fall back to the last item's.
-	if len(items) > 0 && !(s.cfg.Drift > 0 && s.rng.Float64() < s.cfg.Drift) {
+	if len(items) > 0 && !s.dropSeqUpdate(collection, last) {
 		page["seqUpdate"] = last
 	}
 	return page, http.StatusOK
+}
+
+// dropSeqUpdate decides, under drift, to leave out the top-level seqUpdate
+// of a page ending at seq. With an epoch the decision depends on the page
+// only, not on the requests served before it.
+func (s *Simulator) dropSeqUpdate(collection string, seq int64) bool {
+	if s.cfg.Drift <= 0 {
+		return false
+	}
+	r := s.rng
+	if !s.cfg.Epoch.IsZero() {
+		r = newRand(s.cfg.Seed, collection+"/updated", int(seq), -3)
+	}
+	return r.Float64() < s.cfg.Drift
 }
 
 // item answers <collection>/<id>: the bare item.

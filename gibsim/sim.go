@@ -25,6 +25,15 @@ type Config struct {
 	APIKey   string
 	// Now is the simulator's clock. Default time.Now.
 	Now func() time.Time
+	// Epoch, when set, fixes the simulated timeline so that it no longer
+	// depends on when the simulator starts: the initial items are published
+	// in the History before Epoch (not before Now), Advance stamps its events
+	// at Epoch, and the dates clients send (sequence_list's date, search's
+	// df and dt, /updated's df), which they derive from their own clock,
+	// are ignored: any date asks for the whole feed. Two simulators with the
+	// same Seed, Epoch and Advance calls serve the same items and cursors
+	// whenever and wherever they run. Now still times resultId expiry.
+	Epoch time.Time
 	// History is how far back the initial items were published. Default 30 days.
 	History time.Duration
 	// Collections restricts the simulated collections (default: all).
@@ -59,6 +68,9 @@ func New(cfg Config) *Simulator {
 	s := &Simulator{cfg: cfg, feeds: map[string]*feed{}, sessions: map[string]*session{},
 		rng: newRand(cfg.Seed, "faults", -1, -1)}
 	start := cfg.Now()
+	if !cfg.Epoch.IsZero() {
+		start = cfg.Epoch
+	}
 	for _, spec := range Catalogue() {
 		if len(cfg.Collections) > 0 && !slices.Contains(cfg.Collections, spec.Name) {
 			continue
@@ -118,6 +130,9 @@ func (s *Simulator) Advance(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.cfg.Now()
+	if !s.cfg.Epoch.IsZero() {
+		now = s.cfg.Epoch
+	}
 	for _, name := range s.names {
 		s.feeds[name].advance(n, now)
 	}
