@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -295,7 +296,7 @@ func serverMessage(body []byte) string {
 	}
 	s := strings.TrimSpace(string(body))
 	if len(s) > 200 {
-		s = s[:200] + "..."
+		s = strings.ToValidUTF8(s[:200], "") + "..." // not half a character
 	}
 	return s
 }
@@ -306,7 +307,7 @@ func retryAfter(v string) time.Duration {
 		return 0
 	}
 	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-		return time.Duration(n) * time.Second
+		return time.Duration(min(n, int(math.MaxInt64/time.Second))) * time.Second // saturate, not wrap
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		return max(time.Until(t), 0)

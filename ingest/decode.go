@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -23,9 +24,10 @@ func (f *flexInt) UnmarshalJSON(b []byte) error {
 	s := strings.Trim(string(b), `"`)
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
-		// Some values come as floats (1.7e15); accept whole ones.
+		// Some values come as floats (1.7e15); accept whole ones, below
+		// 2^53, where a float64 is exact and cannot have rounded.
 		fl, ferr := strconv.ParseFloat(s, 64)
-		if ferr != nil || fl != float64(int64(fl)) {
+		if ferr != nil || fl != float64(int64(fl)) || math.Abs(fl) >= 1<<53 {
 			return fmt.Errorf("%s is not an integer", b)
 		}
 		n = int64(fl)

@@ -44,6 +44,9 @@ func DecodeObjects(r io.Reader, fn func(i int, raw json.RawMessage) error) error
 	if !sawObjects {
 		return errors.New("no \"objects\" property")
 	}
+	if err := expectDelim(dec, '}'); err != nil { // else a cut-off document passes
+		return fmt.Errorf("not a complete STIX bundle or TAXII envelope: %w", err)
+	}
 	return nil
 }
 
