@@ -1,6 +1,7 @@
 package taxii
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -26,6 +27,9 @@ func badRequest(format string, args ...any) *Error {
 	// query cannot make a huge answer.
 	return &Error{Status: http.StatusBadRequest, Title: "Bad request", Description: clip(fmt.Sprintf(format, args...), 512)}
 }
+
+// statusClientClosed is the status logged for a request whose client left.
+const statusClientClosed = 499
 
 func notFound(description string) *Error {
 	return &Error{Status: http.StatusNotFound, Title: "Not found", Description: clip(description, 512)}
@@ -76,6 +80,12 @@ func (s *Server) taxiiError(err error, c echo.Context) *Error {
 		return te
 	case errors.Is(err, storage.ErrNotFound):
 		return notFound("the requested resource does not exist")
+	case errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil:
+		// The client went away (Go's server cancels the request when the
+		// connection closes): nothing failed here, and nobody reads the
+		// answer. 499 as nginx logs it; not an error in the log.
+		return &Error{Status: statusClientClosed, Title: "Client closed request",
+			Description: "the client closed the connection before the answer was ready"}
 	case errors.Is(err, storage.ErrCorrupt):
 		// The operator is told (logs, /readyz, metrics); the client needs
 		// only to know that retrying later may work.

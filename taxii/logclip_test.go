@@ -1,8 +1,10 @@
 package taxii_test
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -37,4 +39,18 @@ func TestClientValuesAreClippedInLogsAndErrors(t *testing.T) {
 		}
 		assert.Contains(t, logs.String(), "bytes)", "%s: the log says the value was clipped", name)
 	}
+}
+
+// A client that leaves before its answer is ready (Go's server then
+// cancels the request) is not a server fault: no 500, no error logged.
+func TestClientGoneIsNotAnInternalError(t *testing.T) {
+	logs := &testkit.SyncBuffer{}
+	f := newFixture(t, func(c *taxii.Config) { c.Logger = slog.New(slog.NewJSONHandler(logs, nil)) })
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	req := httptest.NewRequest(http.MethodGet, "/api1/collections/public/objects/", nil).WithContext(ctx)
+	rec := httptest.NewRecorder()
+	f.srv.Handler().ServeHTTP(rec, req)
+	assert.Equal(t, 499, rec.Code)
+	assert.NotContains(t, logs.String(), `"level":"ERROR"`)
 }

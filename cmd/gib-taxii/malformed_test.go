@@ -106,7 +106,11 @@ func TestMalformedRequestReplay(t *testing.T) {
 	for range 8 {
 		wg.Go(func() {
 			for req := range reqs {
-				results <- send(t, base, req)
+				status := send(t, base, req)
+				if status == http.StatusInternalServerError {
+					t.Errorf("500 for %q", req)
+				}
+				results <- status
 			}
 		})
 	}
@@ -132,6 +136,13 @@ func TestMalformedRequestReplay(t *testing.T) {
 			"%d answers %d", n, status)
 	}
 	assert.NotContains(t, logs.String(), "panic")
+	if t.Failed() {
+		for _, line := range strings.Split(logs.String(), "\n") {
+			if strings.Contains(line, `"level":"ERROR"`) {
+				t.Log(line)
+			}
+		}
+	}
 
 	var after runtime.MemStats
 	runtime.GC()
