@@ -73,9 +73,10 @@ var errAuthBusy = &Error{Status: http.StatusTooManyRequests, Title: "Too many re
 // duration tells nothing (see work). Identical concurrent attempts are
 // checked once (flights). Each user name has a lane where one attempt runs
 // at a time and a few wait (see lane); lanes take turns, in arrival order,
-// for one bcrypt slot per CPU, so a flood of wrong passwords for some names
-// delays a first login under another name by at most one compare per busy
-// lane, and never takes every core from the requests being served.
+// for bcrypt slots (one per CPU but one, and at least one), so a flood of
+// wrong passwords for some names delays a first login under another name by
+// at most one compare per busy lane, and never takes every core from the
+// requests being served.
 type authenticator struct {
 	users    map[string]*User
 	cacheKey []byte
@@ -96,7 +97,7 @@ type authenticator struct {
 
 func newAuthenticator(users []User) *authenticator {
 	a := &authenticator{users: map[string]*User{}, cacheKey: make([]byte, 32), verified: map[string][]byte{},
-		compare: bcrypt.CompareHashAndPassword, slots: newFifoSem(runtime.GOMAXPROCS(0)), lanes: map[string]*lane{}}
+		compare: bcrypt.CompareHashAndPassword, slots: newFifoSem(max(1, runtime.GOMAXPROCS(0)-1)), lanes: map[string]*lane{}}
 	_, _ = rand.Read(a.cacheKey)
 	for i := range users {
 		a.users[users[i].Name] = &users[i]

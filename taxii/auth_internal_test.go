@@ -253,6 +253,7 @@ func fillLane(t *testing.T, a *authenticator, hook *attackHook, name string, sen
 // unknown name delays nothing else, so lane state reveals no user name.
 func TestAuthLanesAreNotSharedByUnknownNames(t *testing.T) {
 	a := newAuthenticator([]User{{Name: "alice", PasswordHash: mustHash(t, "alice-pw", bcrypt.MinCost)}})
+	a.slots = newFifoSem(2) // one held by mallory's lane, one free: what is shared is the lane, not the slot
 	hook := newAttackHook()
 	a.compare = hook.compare
 	wait := fillLane(t, a, hook, "mallory", func(pw string) {
@@ -318,4 +319,11 @@ func BenchmarkAuthenticate(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// bcrypt never takes every core: on two, made-up names flooding two lanes
+// would otherwise leave none for serving.
+func TestAuthLeavesACoreFree(t *testing.T) {
+	a := newAuthenticator(nil)
+	assert.Equal(t, max(1, runtime.GOMAXPROCS(0)-1), a.slots.free)
 }

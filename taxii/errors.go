@@ -56,7 +56,7 @@ type errorBody struct {
 // of 5xx responses are logged, never sent.
 func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
-		s.log.Error("error after response started", "error", err, "path", c.Request().URL.Path)
+		s.log.Error("error after response started", "error", err, "path", clip(c.Request().URL.Path, maxLoggedValue))
 		return
 	}
 	te := s.taxiiError(err, c)

@@ -310,10 +310,11 @@ func (a *app) Run(ctx context.Context) error {
 	a.log.Info("shutting down")
 	stopIngest()
 	loops.Wait()
+	drainErr := a.drain() // both servers, whichever stopped first
 	if serveErr != nil {
 		return fmt.Errorf("serve: %w", serveErr)
 	}
-	return a.drain()
+	return drainErr
 }
 
 // startupCheck runs bbolt's page check (about a second for a million

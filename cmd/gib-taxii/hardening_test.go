@@ -99,17 +99,16 @@ func TestSlowClientsAreCutOff(t *testing.T) {
 
 // 200 connections each sending an unfinished 1 MB header once took the
 // process from 7 MB to 335-544 MB. Now headers stop at max_header_bytes
-// (Go answers 431 itself) and connections beyond max_connections are
-// answered 503 at once; the heap stays small.
+// (Go answers 431 itself and closes) and the heap stays small.
 func TestHeaderFloodIsBounded(t *testing.T) {
-	addr := hardened(t, func(c *Config) { c.TAXII.Timeouts.ReadHeader = 3 * time.Second })
+	addr := hardened(t, func(c *Config) { c.TAXII.Timeouts.ReadHeader = 3 * time.Second; c.TAXII.MaxConnections = 512 })
 	runtime.GC()
 	var before runtime.MemStats
 	runtime.ReadMemStats(&before)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	answers := map[string]int{}
-	chunk := strings.Repeat("a", 64<<10)
+	chunk := []byte(strings.Repeat("a", 64<<10))
 	for range 200 {
 		wg.Go(func() {
 			conn, err := net.Dial("tcp", addr)
@@ -118,29 +117,66 @@ func TestHeaderFloodIsBounded(t *testing.T) {
 			go func() {
 				_, _ = fmt.Fprintf(conn, "GET /taxii2/ HTTP/1.1\r\nHost: x\r\nX-Big: ")
 				for range 16 { // 1 MB, never finished
-					if _, err := conn.Write([]byte(chunk)); err != nil {
+					if _, err := conn.Write(chunk); err != nil {
 						return
 					}
 				}
 			}()
 			_, got := closedWithin(conn, 10*time.Second)
-			status := "none"
-			if res, err := http.ReadResponse(bufio.NewReader(strings.NewReader(got)), nil); err == nil {
-				status = res.Status
-			}
 			mu.Lock()
-			answers[status]++
+			answers[statusOf(got)]++
 			mu.Unlock()
 		})
 	}
 	wg.Wait()
+	runtime.GC()
 	var after runtime.MemStats
 	runtime.ReadMemStats(&after)
 	t.Logf("answers %v; heap in use %d MB -> %d MB", answers, before.HeapInuse>>20, after.HeapInuse>>20)
-	assert.Equal(t, 200, answers["431 Request Header Fields Too Large"]+answers["503 Service Unavailable"]+answers["none"])
+	assert.Equal(t, 200, answers["431 Request Header Fields Too Large"]+answers["none"], "%v", answers)
 	assert.Positive(t, answers["431 Request Header Fields Too Large"], "oversized headers are refused")
-	assert.Positive(t, answers["503 Service Unavailable"], "connections past the cap are refused at once")
 	assert.Less(t, int64(after.HeapInuse)-int64(before.HeapInuse), int64(64<<20), "the flood costs less than 64 MB")
+}
+
+// Past max_connections a connection is answered 503 with Retry-After at
+// once, even one that sends a large body (no reset before the answer),
+// while the connections within the cap are served.
+func TestConnectionCapAnswers503(t *testing.T) {
+	addr := hardened(t, func(c *Config) { c.TAXII.Timeouts.ReadHeader = 10 * time.Second; c.TAXII.MaxConnections = 8 })
+	var held []net.Conn
+	for range 8 { // hold every slot with an unfinished header
+		conn, err := net.Dial("tcp", addr)
+		require.NoError(t, err)
+		fmt.Fprintf(conn, "GET /taxii2/ HTTP/1.1\r\n")
+		held = append(held, conn)
+	}
+	defer func() {
+		for _, c := range held {
+			c.Close()
+		}
+	}()
+	body := []byte(strings.Repeat("x", 1<<20))
+	for i := range 10 {
+		conn, err := net.Dial("tcp", addr)
+		require.NoError(t, err)
+		go func() {
+			fmt.Fprintf(conn, "POST /gib/collections/indicators/objects/ HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", len(body))
+			_, _ = conn.Write(body)
+		}()
+		res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		require.NoError(t, err, "connection %d: an answer, not a reset", i)
+		assert.Equal(t, http.StatusServiceUnavailable, res.StatusCode)
+		assert.Equal(t, "1", res.Header.Get("Retry-After"))
+		assert.Equal(t, "application/taxii+json;version=2.1", res.Header.Get("Content-Type"))
+		conn.Close()
+	}
+}
+
+func statusOf(raw string) string {
+	if res, err := http.ReadResponse(bufio.NewReader(strings.NewReader(raw)), nil); err == nil {
+		return res.Status
+	}
+	return "none"
 }
 
 // Paths that net/http's ServeMux would clean with an HTML redirect get a

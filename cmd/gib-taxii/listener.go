@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"sync"
 	"time"
@@ -16,12 +17,13 @@ type limitListener struct {
 	slots chan struct{}
 	// busy is the raw 503 written to refused connections; nil when TLS
 	// wraps this listener (a plain answer would only garble a handshake).
-	busy    []byte
-	refused func()
+	busy     []byte
+	refused  func()
+	drainers chan struct{}
 }
 
 func newLimitListener(ln net.Listener, max int, plain bool, refused func()) *limitListener {
-	l := &limitListener{Listener: ln, slots: make(chan struct{}, max), refused: refused}
+	l := &limitListener{Listener: ln, slots: make(chan struct{}, max), refused: refused, drainers: make(chan struct{}, 32)}
 	if plain {
 		body := `{"title":"Service unavailable","description":"the server has as many connections as it serves at once; retry shortly","http_status":"503"}`
 		l.busy = fmt.Appendf(nil, "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/taxii+json;version=2.1\r\n"+
@@ -49,13 +51,35 @@ func (l *limitListener) refuse(c net.Conn) {
 	if l.refused != nil {
 		l.refused()
 	}
-	if l.busy != nil {
-		// A fresh socket's send buffer takes this at once; the deadline
-		// only guards against the impossible.
-		_ = c.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
-		_, _ = c.Write(l.busy)
+	if l.busy == nil {
+		_ = c.Close()
+		return
 	}
-	_ = c.Close()
+	// A fresh socket's send buffer takes this at once; the deadline only
+	// guards against the impossible.
+	_ = c.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
+	_, _ = c.Write(l.busy)
+	// Closing with the request unread would reset the connection and
+	// could destroy the answer before the client reads it: end our side,
+	// read a little of theirs, then close, as net/http does. Drainers are
+	// few and short, so a flood cannot pile them up.
+	tcp, ok := c.(*net.TCPConn)
+	select {
+	case l.drainers <- struct{}{}:
+	default:
+		ok = false
+	}
+	if !ok {
+		_ = c.Close()
+		return
+	}
+	_ = tcp.CloseWrite()
+	go func() {
+		defer func() { <-l.drainers }()
+		_ = tcp.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+		_, _ = io.Copy(io.Discard, io.LimitReader(tcp, 256<<10))
+		_ = tcp.Close()
+	}()
 }
 
 // limitConn frees its slot once, on the first Close.

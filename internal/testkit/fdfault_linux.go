@@ -23,7 +23,9 @@ const (
 // BreakWrites makes the already open file at path unwritable in this
 // process without closing it: the descriptor that holds it is replaced
 // (dup3) by one whose writes fail. Reads through a memory map, as bbolt's,
-// go on. The returned function makes the file writable again.
+// go on. The returned function makes the file writable again. Replacing the
+// descriptor closes the one bbolt opened, and with it bbolt's file lock:
+// the test must not open the file a second time meanwhile.
 func BreakWrites(tb testing.TB, path string, fault StoreFault) (restore func()) {
 	tb.Helper()
 	fd := openFD(tb, path)

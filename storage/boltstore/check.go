@@ -60,6 +60,9 @@ func (s *Store) Check(ctx context.Context, opts CheckOptions) (CheckReport, erro
 	var rep CheckReport
 	err := s.view(func(tx *bolt.Tx) error {
 		if !opts.SkipPages {
+			if err := walk(tx); err != nil {
+				return err
+			}
 			for err := range tx.Check() {
 				rep.add("bbolt: %v", err)
 			}
@@ -83,7 +86,7 @@ func (s *Store) Check(ctx context.Context, opts CheckOptions) (CheckReport, erro
 	if errors.As(err, &d) {
 		// bbolt gave up on a page while the invariants were walked: that
 		// is a finding, not a failure to check.
-		rep.add("%s", d.Detail)
+		rep.add("bbolt: %s", d.Detail)
 		err = nil
 	}
 	if err != nil {

@@ -1,7 +1,9 @@
 package boltstore
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -200,4 +202,78 @@ func damage(t *testing.T, path, fill string, at int64) {
 	_, err = f.WriteAt(buf, at&^4095)
 	require.NoError(t, err)
 	require.False(t, errors.Is(err, os.ErrClosed))
+}
+
+// TestPageNumberPastTheEnd: a branch element naming a page past the end of
+// the file (a flipped bit in a page number) makes bbolt read outside its
+// memory map. bbolt's own Check does that in a goroutine of its own, where
+// the fault would kill the process; Check must find it first, as damage.
+func TestPageNumberPastTheEnd(t *testing.T) {
+	s, loose := filledStore(t, 3000)
+	require.NoError(t, s.Close())
+	path, _ := compact(t, loose)
+	patchBranch(t, path, 0x100000)
+
+	s, err := Open(path, Options{})
+	require.NoError(t, err, "the meta pages and the freelist are intact")
+	defer s.Close()
+	rep, err := s.Check(context.Background(), CheckOptions{})
+	require.NoError(t, err)
+	assert.False(t, rep.OK())
+	assert.ErrorIs(t, s.Fault(), storage.ErrCorrupt)
+	_, err = s.Records(context.Background(), storage.Query{Collection: "c1", Limit: 1000, Versions: storage.Versions{All: true}})
+	if err != nil {
+		assert.ErrorIs(t, err, storage.ErrCorrupt)
+	}
+}
+
+// patchBranch sets the page number of the first element of the first
+// branch page of a bbolt file.
+func patchBranch(t *testing.T, path string, pgid uint64) {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	require.NoError(t, err)
+	const pageSize, branchFlag = 4096, 0x01
+	for off := 2 * pageSize; off+pageSize <= len(raw); off += pageSize {
+		if binary.LittleEndian.Uint16(raw[off+8:]) == branchFlag && binary.LittleEndian.Uint16(raw[off+10:]) > 0 {
+			binary.LittleEndian.PutUint64(raw[off+16+8:], pgid) // header 16 bytes, element: pos, ksize, pgid
+			require.NoError(t, os.WriteFile(path, raw, 0o600))
+			return
+		}
+	}
+	t.Fatal("no branch page")
+}
+
+// A panic that is not the file's doing (a bug in a caller's callback)
+// goes on up: it must not be reported as a damaged store, which would
+// send the operator to restore a backup for nothing.
+func TestBugPanicIsNotDamage(t *testing.T) {
+	s := MustOpen(t, Options{})
+	assert.PanicsWithValue(t, "boom", func() {
+		_, _ = s.Commit(context.Background(), storage.Batch{Cursor: &storage.Cursor{Source: "x",
+			Update: func(storage.CommitResult) ([]byte, error) { panic("boom") }}})
+	})
+	assert.NoError(t, s.Fault())
+	mustCommit(t, s, "c1", stix(t, "indicator", 1, t0))
+}
+
+// Opening a store that exists writes nothing: status, export and check
+// must leave a damaged file as it was, for analysis.
+func TestOpenWritesNothing(t *testing.T) {
+	s, path := filledStore(t, 10)
+	_, err := s.CollectionID(context.Background(), "gib/feed")
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+	before, err := os.ReadFile(path)
+	require.NoError(t, err)
+	s, err = Open(path, Options{})
+	require.NoError(t, err)
+	_, err = s.CollectionID(context.Background(), "gib/feed")
+	require.NoError(t, err)
+	_, err = s.Check(context.Background(), CheckOptions{Objects: true})
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+	after, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.True(t, bytes.Equal(before, after), "the file changed")
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"sync"
 	"time"
@@ -72,10 +73,19 @@ func Open(path string, opts Options) (*Store, error) {
 	s := &Store{path: path, now: opts.Now, maxLimit: opts.MaxLimit, budget: opts.ScanBudget}
 	// bbolt reads the meta pages and the freelist on open: a damaged file
 	// can panic there already.
-	err := s.guard(func() (err error) {
-		s.db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout, NoSync: opts.NoSync})
+	var file *os.File
+	openFile := func(name string, flag int, perm os.FileMode) (*os.File, error) {
+		f, err := os.OpenFile(name, flag, perm)
+		file = f
+		return f, err
+	}
+	err := s.guard(true, func() (err error) {
+		s.db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout, NoSync: opts.NoSync, OpenFile: openFile})
 		return err
 	})
+	if err != nil && s.db == nil && file != nil {
+		_ = file.Close() // bbolt panicked before it could: release the lock
+	}
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("open store %s: %w (waited %s)", path, storage.ErrLocked, opts.LockTimeout)
 	}
@@ -85,7 +95,7 @@ func Open(path string, opts Options) (*Store, error) {
 		}
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	if err := s.update(s.initialize); err != nil {
+	if err := s.initialize(); err != nil {
 		_ = s.db.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
@@ -108,9 +118,40 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// initialize creates the top-level buckets, checks the schema version and
-// creates the paging key on first use.
-func (s *Store) initialize(tx *bolt.Tx) error {
+// initialize checks the schema version and reads the paging key; only a
+// new file (or one missing a top-level bucket) is written to: opening a
+// store to read it, or to check a damaged one, must leave it as it was.
+func (s *Store) initialize() error {
+	ready := false
+	err := s.view(func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{bucketMeta, bucketIngest, bucketCollections, bucketCollectionIDs} {
+			if tx.Bucket(name) == nil {
+				return nil
+			}
+		}
+		meta := tx.Bucket(bucketMeta)
+		if meta.Get(keySchema) == nil || meta.Get(keyPagingKey) == nil {
+			return nil
+		}
+		if err := checkSchema(meta); err != nil {
+			return err
+		}
+		if string(meta.Get(keySchema)) != strconv.Itoa(SchemaVersion) {
+			return nil // an older schema: migrated in a write
+		}
+		s.pagingKey = append([]byte(nil), meta.Get(keyPagingKey)...)
+		ready = true
+		return nil
+	})
+	if err != nil || ready {
+		return err
+	}
+	return s.update(s.create)
+}
+
+// create makes the top-level buckets, the schema version and the paging
+// key, where missing.
+func (s *Store) create(tx *bolt.Tx) error {
 	for _, name := range [][]byte{bucketMeta, bucketIngest, bucketCollections, bucketCollectionIDs} {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return fmt.Errorf("create bucket %s: %w", name, err)
@@ -153,7 +194,15 @@ func checkSchema(meta *bolt.Bucket) error {
 
 // Close closes the file. It is idempotent.
 func (s *Store) Close() error {
-	s.closeOnce.Do(func() { s.closeErr = s.db.Close() })
+	s.closeOnce.Do(func() {
+		if s.fault.broken.Load() {
+			// bbolt failed inside a write and may hold its locks: Close
+			// could wait forever. The file is released at exit.
+			s.closeErr = s.Fault()
+			return
+		}
+		s.closeErr = s.db.Close()
+	})
 	return s.closeErr
 }
 
@@ -199,7 +248,16 @@ func (s *Store) CollectionID(ctx context.Context, key string) (string, error) {
 		return "", err
 	}
 	var id string
-	err := s.update(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bucketCollectionIDs).Get([]byte(key)); v != nil {
+			id = string(v)
+		}
+		return nil
+	})
+	if err != nil || id != "" {
+		return id, err
+	}
+	err = s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketCollectionIDs)
 		if v := b.Get([]byte(key)); v != nil {
 			id = string(v)
