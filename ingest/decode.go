@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"math"
+	"math/big"
 	"strconv"
 	"strings"
 )
@@ -24,16 +24,34 @@ func (f *flexInt) UnmarshalJSON(b []byte) error {
 	s := strings.Trim(string(b), `"`)
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
-		// Some values come as floats (1.7e15); accept whole ones, below
-		// 2^53, where a float64 is exact and cannot have rounded.
-		fl, ferr := strconv.ParseFloat(s, 64)
-		if ferr != nil || fl != float64(int64(fl)) || math.Abs(fl) >= 1<<53 {
+		var ok bool
+		if n, ok = wholeDecimal(s); !ok {
 			return fmt.Errorf("%s is not an integer", b)
 		}
-		n = int64(fl)
 	}
 	*f = flexInt{Value: n, Valid: true}
 	return nil
+}
+
+// wholeDecimal reads a number written as a float (1.7e15, 123.0) when its
+// exact decimal value is a whole int64: a float64 would round cursors past
+// 2^53 and turn 1e-400 into 0. The exponent is bounded first, so that a
+// hostile "1e999999999" cannot make the exact value huge.
+func wholeDecimal(s string) (int64, bool) {
+	if i := strings.IndexAny(s, "eE"); i >= 0 {
+		exp, err := strconv.Atoi(s[i+1:])
+		if err != nil || exp < -40 || exp > 40 {
+			return 0, false
+		}
+	}
+	if len(s) > 64 {
+		return 0, false
+	}
+	r, ok := new(big.Rat).SetString(s)
+	if !ok || !r.IsInt() || !r.Num().IsInt64() {
+		return 0, false
+	}
+	return r.Num().Int64(), true
 }
 
 // flexString decodes a string sent as a string, a number or null.
