@@ -21,8 +21,8 @@ type CheckOptions struct {
 	Objects bool
 	// SkipPages skips bbolt's own page-level consistency check.
 	SkipPages bool
-	// SkipInvariants stops after bbolt's check: about a second for a
-	// million objects, against ten for the invariants.
+	// SkipInvariants stops after the page check: 1.5 s for a
+	// million objects, against eleven for the invariants.
 	SkipInvariants bool
 }
 
