@@ -42,6 +42,10 @@ type app struct {
 // openApp opens the store and binds the listener; Run serves until the
 // context ends. Close releases what openApp took, in reverse order.
 func openApp(cfg Config, log *slog.Logger) (*app, error) {
+	engine, err := loadCheckedMappings(cfg)
+	if err != nil {
+		return nil, err
+	}
 	store, err := openStore(&cfg)
 	if err != nil {
 		return nil, err
@@ -54,7 +58,7 @@ func openApp(cfg Config, log *slog.Logger) (*app, error) {
 		_ = store.Close()
 		return nil, fmt.Errorf("taxii server: %w", err)
 	}
-	if a.runner, err = newRunner(cfg, store, log, a.metrics); err != nil {
+	if a.runner, err = newRunner(cfg, engine, store, log, a.metrics); err != nil {
 		_ = store.Close()
 		return nil, err
 	}

@@ -14,7 +14,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -564,15 +563,6 @@ func around(a, b []byte) string {
 	}
 	from, to := max(i-40, 0), min(i+40, len(a))
 	return fmt.Sprintf("byte %d: ...%s...", i, a[from:to])
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 func asJSON(v any) string {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 
 	gibtaxii "github.com/gib-taxii/gib-taxii"
 	"github.com/gib-taxii/gib-taxii/ingest"
@@ -15,19 +14,10 @@ import (
 // newRunner builds the ingest loops of the enabled Group-IB collections,
 // or returns nil when there are none.
 // metrics may be nil.
-func newRunner(cfg Config, store ingest.Store, log *slog.Logger, metrics ingest.Metrics) (*ingest.Runner, error) {
+func newRunner(cfg Config, engine *mapping.Engine, store ingest.Store, log *slog.Logger, metrics ingest.Metrics) (*ingest.Runner, error) {
 	collections := cfg.ingestCollections()
 	if len(collections) == 0 {
 		return nil, nil
-	}
-	engine, err := loadMappings(cfg.Mappings.Path)
-	if err != nil {
-		return nil, err
-	}
-	for _, c := range collections {
-		if !slices.Contains(engine.Collections(), c.Name) {
-			log.Warn("the mappings have no rules for this collection: its items will be skipped", "gib_collection", c.Name)
-		}
 	}
 	g := cfg.GroupIB
 	client, err := ingest.NewClient(ingest.ClientConfig{
@@ -60,12 +50,16 @@ func runIngest(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	log := newLogger(e.stderr, cfg.Log)
+	engine, err := loadCheckedMappings(cfg)
+	if err != nil {
+		return err
+	}
 	store, err := openStore(&cfg)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	runner, err := newRunner(cfg, store, log, nil)
+	runner, err := newRunner(cfg, engine, store, log, nil)
 	if err != nil {
 		return err
 	}
@@ -76,6 +70,16 @@ func runIngest(ctx context.Context, e env, args []string) error {
 		return fmt.Errorf("ingest: %w", err)
 	}
 	return printStatus(ctx, e, cfg, store)
+}
+
+// loadCheckedMappings loads the configured mapping and refuses a
+// configuration that asks it for what it cannot make.
+func loadCheckedMappings(cfg Config) (*mapping.Engine, error) {
+	engine, err := loadMappings(cfg.Mappings.Path)
+	if err != nil {
+		return nil, err
+	}
+	return engine, cfg.checkMapping(engine)
 }
 
 // loadMappings compiles the mapping file, or the embedded one when path is
