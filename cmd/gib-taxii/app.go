@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -118,7 +119,33 @@ func (a *app) opsRoutes() http.Handler {
 	mux.HandleFunc("/healthz", ops.Healthz)
 	mux.Handle("/readyz", ops.Readyz(a.readiness))
 	mux.Handle("/metrics", a.metrics.Handler())
+	mux.HandleFunc("/collections", a.handleCollections)
 	return mux
+}
+
+// servedCollection is one TAXII collection as the operations listener
+// lists it, so that status can print ids generated into a store that
+// serve holds locked.
+type servedCollection struct {
+	Title string `json:"title"`
+	ID    string `json:"id"`
+	URL   string `json:"url"`
+}
+
+func (a *app) handleCollections(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(servedCollections(a.cfg))
+}
+
+func servedCollections(cfg Config) []servedCollection {
+	var out []servedCollection
+	for _, r := range cfg.TAXII.APIRoots {
+		for _, c := range r.Collections {
+			out = append(out, servedCollection{Title: c.Title, ID: c.ID,
+				URL: fmt.Sprintf("%s/%s/collections/%s/", cfg.TAXII.ExternalURL, r.Path, c.ID)})
+		}
+	}
+	return out
 }
 
 // readiness fails when the store is damaged or does not answer, and
@@ -192,33 +219,6 @@ func collectionHealth(st ingest.State, stale time.Duration, now time.Time) ops.C
 		h.Reason = h.Reason[:300] + "..."
 	}
 	return h
-}
-
-// openStore opens the configured store file and fills in the ids of
-// collections configured without one: generated once, kept in the store.
-func openStore(cfg *Config) (*boltstore.Store, error) {
-	store, err := boltstore.Open(cfg.Storage.Path, boltstore.Options{MaxLimit: cfg.TAXII.PageSize.Max})
-	if err != nil {
-		return nil, err
-	}
-	for i := range cfg.TAXII.APIRoots {
-		r := &cfg.TAXII.APIRoots[i]
-		for j := range r.Collections {
-			c := &r.Collections[j]
-			if c.ID != "" {
-				continue
-			}
-			name := c.Alias
-			if name == "" {
-				name = c.Title
-			}
-			if c.ID, err = store.CollectionID(context.Background(), r.Path+"/"+name); err != nil {
-				_ = store.Close()
-				return nil, err
-			}
-		}
-	}
-	return store, nil
 }
 
 func (a *app) listen() (net.Listener, error) {

@@ -214,6 +214,8 @@ func TestServeEndToEnd(t *testing.T) {
 	se, sout, _ := testEnv("")
 	require.NoError(t, run(context.Background(), se, []string{"status", "--config", statusCfg}))
 	assert.Contains(t, sout.String(), "serve is running (http://"+ops+"/readyz): ok, store ok")
+	assert.Contains(t, sout.String(), testCollection+"  http://127.0.0.1:0/gib/collections/"+testCollection+"/",
+		"collection ids and URLs, also while serve runs")
 
 	cancel()
 	select {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"sort"
@@ -66,6 +67,13 @@ func printStoreCheck(ctx context.Context, e env, store *boltstore.Store) error {
 	return nil
 }
 
+func printCollections(w io.Writer, colls []servedCollection) {
+	fmt.Fprintln(w, "TAXII COLLECTION\tID\tURL")
+	for _, c := range colls {
+		fmt.Fprintf(w, "%s\t%s\t%s\n", c.Title, c.ID, c.URL)
+	}
+}
+
 // remoteStatus prints the ingest health the running server reports on
 // /readyz, for when serve holds the store file.
 func remoteStatus(ctx context.Context, e env, cfg Config) error {
@@ -76,29 +84,25 @@ func remoteStatus(ctx context.Context, e env, cfg Config) error {
 	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
 		host = "127.0.0.1"
 	}
-	u := "http://" + net.JoinHostPort(host, port) + "/readyz"
+	base := "http://" + net.JoinHostPort(host, port)
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
+	var colls []servedCollection
+	if err := getJSON(ctx, base+"/collections", &colls); err != nil {
 		return err
 	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return fmt.Errorf("status: the store is in use and %s does not answer: %w", u, err)
-	}
-	defer res.Body.Close()
 	var ready struct {
 		Status      string
 		Store       string
 		Collections map[string]ops.CollectionHealth
 	}
-	if err := json.NewDecoder(res.Body).Decode(&ready); err != nil {
-		return fmt.Errorf("status: %s: %w", u, err)
+	if err := getJSON(ctx, base+"/readyz", &ready); err != nil {
+		return err
 	}
-	fmt.Fprintf(e.stdout, "serve is running (%s): %s, store %s\n\n", u, ready.Status, ready.Store)
+	fmt.Fprintf(e.stdout, "serve is running (%s/readyz): %s, store %s\n\n", base, ready.Status, ready.Store)
 	w := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "GROUP-IB COLLECTION\tSTATUS\tQUEUED\tLAST SUCCESS\tERRORS\tREASON")
+	printCollections(w, colls)
+	fmt.Fprintln(w, "\nGROUP-IB COLLECTION\tSTATUS\tQUEUED\tLAST SUCCESS\tERRORS\tREASON")
 	names := make([]string, 0, len(ready.Collections))
 	for n := range ready.Collections {
 		names = append(names, n)
@@ -111,16 +115,29 @@ func remoteStatus(ctx context.Context, e env, cfg Config) error {
 	return w.Flush()
 }
 
+// getJSON decodes what the operations listener answers at u; /readyz
+// answers JSON with 503 too.
+func getJSON(ctx context.Context, u string, v any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return err
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("status: the store is in use and %s does not answer: %w", u, err)
+	}
+	defer res.Body.Close()
+	if err := json.NewDecoder(res.Body).Decode(v); err != nil {
+		return fmt.Errorf("status: %s: %w", u, err)
+	}
+	return nil
+}
+
 // printStatus writes the TAXII collections and each Group-IB collection's
 // ingest state.
 func printStatus(ctx context.Context, e env, cfg Config, store ingest.Store) error {
 	w := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "TAXII COLLECTION\tID\tURL")
-	for _, r := range cfg.TAXII.APIRoots {
-		for _, c := range r.Collections {
-			fmt.Fprintf(w, "%s\t%s\t%s/%s/collections/%s/\n", c.Title, c.ID, cfg.TAXII.ExternalURL, r.Path, c.ID)
-		}
-	}
+	printCollections(w, servedCollections(cfg))
 	fmt.Fprintln(w, "\nGROUP-IB COLLECTION\tPOSITION\tQUEUED\tITEMS\tOBJECTS\tSKIPPED\tLAST SUCCESS\tERRORS\tLAST ERROR")
 	for _, name := range cfg.GroupIB.enabledCollections() {
 		st, err := ingest.LoadState(ctx, store, name)

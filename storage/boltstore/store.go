@@ -287,3 +287,18 @@ func (s *Store) Backup(ctx context.Context, w io.Writer) (int64, error) {
 	})
 	return n, err
 }
+
+// CollectionIDs returns every id CollectionID has generated, by key.
+func (s *Store) CollectionIDs(ctx context.Context) (map[string]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	err := s.view(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketCollectionIDs).ForEach(func(k, v []byte) error {
+			out[string(k)] = string(v)
+			return nil
+		})
+	})
+	return out, err
+}

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"strings"
+
+	"github.com/gib-taxii/gib-taxii/storage"
+	"github.com/gib-taxii/gib-taxii/storage/boltstore"
+)
+
+// openStore opens the configured store file and fills in the ids of
+// collections configured without one: generated once, kept in the store.
+// A collection renamed since its id was generated is refused (see
+// checkRenames): a new id would orphan its data and the id clients use.
+func openStore(cfg *Config) (*boltstore.Store, error) {
+	ctx := context.Background()
+	store, err := boltstore.Open(cfg.Storage.Path, boltstore.Options{MaxLimit: cfg.TAXII.PageSize.Max})
+	if err != nil {
+		return nil, err
+	}
+	if err := checkRenames(ctx, store, cfg); err != nil {
+		_ = store.Close()
+		return nil, err
+	}
+	for i := range cfg.TAXII.APIRoots {
+		r := &cfg.TAXII.APIRoots[i]
+		for j := range r.Collections {
+			c := &r.Collections[j]
+			if c.ID != "" {
+				continue
+			}
+			if c.ID, err = store.CollectionID(ctx, generatedIDKey(r.Path, *c)); err != nil {
+				_ = store.Close()
+				return nil, err
+			}
+		}
+	}
+	return store, nil
+}
+
+// generatedIDKey is what a generated collection id is kept under.
+func generatedIDKey(root string, c collectionConfig) string {
+	name := c.Alias
+	if name == "" {
+		name = c.Title
+	}
+	return root + "/" + name
+}
+
+// checkRenames refuses to generate an id for a collection while the store
+// holds data under a generated id the configuration no longer names: that
+// is what renaming an alias (or title) looks like, and a fresh id would
+// leave the data behind and answer 404 to every client holding the old one.
+func checkRenames(ctx context.Context, store *boltstore.Store, cfg *Config) error {
+	stored, err := store.CollectionIDs(ctx)
+	if err != nil {
+		return err
+	}
+	named, explicit := map[string]bool{}, map[string]bool{}
+	var fresh []string
+	for _, r := range cfg.TAXII.APIRoots {
+		for _, c := range r.Collections {
+			key := generatedIDKey(r.Path, c)
+			named[key], explicit[c.ID] = true, c.ID != ""
+			if _, ok := stored[key]; !ok && c.ID == "" {
+				fresh = append(fresh, key)
+			}
+		}
+	}
+	var p problems
+	for _, key := range sortedKeys(stored) {
+		id := stored[key]
+		if named[key] || explicit[id] || len(fresh) == 0 {
+			continue
+		}
+		page, err := store.Records(ctx, storage.Query{Collection: id, Limit: 1, WithoutObjects: true})
+		if err != nil {
+			return err
+		}
+		if len(page.Records) > 0 {
+			p.add("taxii.api_roots", "the store holds collection %q (id %s) that this configuration no longer names, and would "+
+				"give %s a new id: if you renamed it, write \"id: %s\" under it to keep its data and the id clients use; "+
+				"if it is a new collection, give it an id of its own (any UUIDv4) so that this is not a rename",
+				key, id, strings.Join(fresh, ", "), id)
+		}
+	}
+	return p.err()
+}
