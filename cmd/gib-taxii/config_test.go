@@ -6,20 +6,25 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/gib-taxii/gib-taxii/taxii"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"golang.org/x/crypto/bcrypt"
 )
 
 func TestExampleConfigIsValid(t *testing.T) {
 	_, err := loadConfig("../../config.example.yaml", noEnv)
 	require.ErrorContains(t, err, "GIB_USERNAME", "polling needs credentials")
 	secrets := map[string]string{"GIB_USERNAME": "analyst@example.com", "GIB_API_KEY": "k"}
-	cfg, err := loadConfig("../../config.example.yaml", func(k string) string { return secrets[k] })
+	getenv := func(k string) string { return secrets[k] }
+	_, err = loadConfig("../../config.example.yaml", getenv)
+	require.ErrorContains(t, err, "users[0].password_hash: is the example's hash", "a copied example must not open the server")
+	raw, err := os.ReadFile("../../config.example.yaml")
+	require.NoError(t, err)
+	cfg, err := parseConfig([]byte(strings.ReplaceAll(string(raw), exampleHash, string(analystHash(t)))), getenv)
 	require.NoError(t, err)
 	assert.Contains(t, cfg.GroupIB.enabledCollections(), "apt/threat")
 	assert.NotContains(t, cfg.GroupIB.enabledCollections(), "compromised/breached", "enabled: false")
@@ -31,7 +36,10 @@ func TestExampleConfigIsValid(t *testing.T) {
 	assert.Equal(t, "https://taxii.example.com", cfg.TAXII.ExternalURL)
 	assert.Equal(t, 168*time.Hour, cfg.TAXII.NextMaxAge)
 	require.Len(t, cfg.TAXII.APIRoots, 1)
-	assert.Len(t, cfg.TAXII.APIRoots[0].Collections, 6)
+	assert.Len(t, cfg.TAXII.APIRoots[0].Collections, 5)
+	for _, c := range cfg.TAXII.APIRoots[0].Collections {
+		assert.False(t, c.AnonymousRead, "anonymous access stays commented out")
+	}
 	siem := cfg.TAXII.APIRoots[0].Collections[0]
 	require.Equal(t, "indicators", siem.Alias)
 	for _, s := range siem.Sources {
@@ -42,8 +50,7 @@ func TestExampleConfigIsValid(t *testing.T) {
 	tc := cfg.taxiiConfig([]byte("k"), nil)
 	perms := tc.Users[0].Permissions
 	assert.Equal(t, map[string]bool{"3a1f6c2e-9b4d-4e7a-8c5f-1d2e3f4a5b6c": true}, readable(perms), "sentinel reads the indicators alias")
-	assert.Len(t, readable(tc.Users[1].Permissions), 6, "opencti reads every collection through *")
-	assert.NoError(t, bcrypt.CompareHashAndPassword([]byte(tc.Users[0].PasswordHash), []byte("change-me")))
+	assert.Len(t, readable(tc.Users[1].Permissions), 5, "opencti reads every collection through *")
 }
 
 func readable(perms map[string]taxii.Permission) map[string]bool {

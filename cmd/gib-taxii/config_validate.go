@@ -176,7 +176,17 @@ func (c collectionConfig) validate(p *problems, key string, ids, titles, aliases
 	aliases[c.Alias] = true
 }
 
+// exampleHash is config.example.yaml's hash of "change-me": a copied
+// example must not open the server to whoever read the example.
+const exampleHash = "$2a$10$J3aaalSYAIpGlFTVM05C/OR9UV4obsWc9ZPws6B2Mavz5.j4bkxVO"
+
 func (c *Config) validateUsers(p *problems) {
+	for i, u := range c.Users {
+		if u.PasswordHash == exampleHash {
+			p.add(fmt.Sprintf("users[%d].password_hash", i), "is the example's hash of \"change-me\": make one for a password of "+
+				"your own with: echo 'a long password' | gib-taxii hash-password")
+		}
+	}
 	names := map[string]bool{}
 	for i, u := range c.Users {
 		key := fmt.Sprintf("users[%d]", i)
