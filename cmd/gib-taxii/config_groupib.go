@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -60,6 +61,18 @@ func (g *groupibConfig) applyEnv(getenv func(string) string) error {
 	return nil
 }
 
+// pollCredentials is checked by the commands that poll Group-IB (serve,
+// ingest) and only by them: export, import, status and check never call
+// the API and must work without its secrets.
+func (c Config) pollCredentials() error {
+	g := c.GroupIB
+	if len(g.enabledCollections()) > 0 && (g.Username == "" || g.APIKey == "") {
+		return errors.New("invalid configuration:\n  groupib.username: username and api_key are required to poll " +
+			"collections (set GIB_USERNAME and GIB_API_KEY, or their _FILE variants)")
+	}
+	return nil
+}
+
 // enabledCollections returns the names of the collections to poll, sorted.
 func (g groupibConfig) enabledCollections() []string {
 	var names []string
@@ -98,9 +111,6 @@ func (c *Config) validateGroupIB(p *problems) {
 		case gc.PollInterval != 0 && gc.PollInterval < 10*time.Second:
 			p.add(key+".poll_interval", "must be at least 10s")
 		}
-	}
-	if len(g.enabledCollections()) > 0 && (g.Username == "" || g.APIKey == "") {
-		p.add("groupib.username", "username and api_key are required to poll collections (or set GIB_USERNAME and GIB_API_KEY)")
 	}
 	c.validateSources(p)
 }

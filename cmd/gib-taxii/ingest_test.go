@@ -149,8 +149,16 @@ func TestGroupIBConfig(t *testing.T) {
 		return ""
 	})
 	assert.ErrorContains(t, err, "GIB_API_KEY_FILE")
-	_, err = loadConfig(cfgPath, noEnv)
-	assert.ErrorContains(t, err, "groupib.username: username and api_key are required")
+	cfg, err = loadConfig(cfgPath, noEnv)
+	require.NoError(t, err, "commands that never call the API need no credentials")
+	assert.ErrorContains(t, cfg.pollCredentials(), "groupib.username: username and api_key are required")
+	for _, cmd := range [][]string{{"status", "--config", cfgPath}, {"check", "--config", cfgPath},
+		{"export", "--config", cfgPath, "--collection", "indicators", "-o", filepath.Join(t.TempDir(), "o.json")}} {
+		e, _, _ := testEnv("")
+		assert.NoError(t, run(context.Background(), e, cmd), cmd[0])
+	}
+	e, _, _ := testEnv("")
+	assert.ErrorContains(t, run(context.Background(), e, []string{"ingest", "--config", cfgPath, "--once"}), "GIB_USERNAME")
 }
 
 // gib-taxii sim serves the simulated API on the address it prints.

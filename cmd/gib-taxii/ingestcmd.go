@@ -49,6 +49,9 @@ func runIngest(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := cfg.pollCredentials(); err != nil {
+		return err
+	}
 	log := newLogger(e.stderr, cfg.Log)
 	engine, err := loadCheckedMappings(cfg)
 	if err != nil {

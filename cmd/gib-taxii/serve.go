@@ -23,6 +23,9 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := cfg.pollCredentials(); err != nil {
+		return err
+	}
 	if *logFormat != "" {
 		cfg.Log.Format = *logFormat
 		if err := cfg.validate(); err != nil {
