@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -11,6 +12,8 @@ import (
 	"time"
 
 	"github.com/gib-taxii/gib-taxii/gibsim"
+	"github.com/gib-taxii/gib-taxii/storage"
+	"github.com/gib-taxii/gib-taxii/storage/boltstore"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -37,6 +40,9 @@ func runDemo(ctx context.Context, e env, args []string) error {
 		}
 		defer os.RemoveAll(tmp)
 		dir = tmp
+	}
+	if err := claimDemoStore(ctx, dir); err != nil {
+		return err
 	}
 	// Warnings only: the demo's banner says what runs; pages and requests
 	// would scroll it away.
@@ -128,4 +134,34 @@ func demoConfig(listen, storePath, password, simURL string, collections []string
 	cfg.Log = logConfig{Level: "info", Format: "text"}
 	cfg.Ops.Listen = "127.0.0.1:0" // printed at start: a fixed port could be taken
 	return cfg, cfg.validate()
+}
+
+// demoMarker is the cursor key that marks a store as the demo's own.
+const demoMarker = "gib-taxii:demo"
+
+// claimDemoStore creates dir if needed and makes sure its store is the
+// demo's: a store made by serve (say --data pointed at /var/lib/gib-taxii)
+// must not get the demo's collections and simulated ingest state.
+func claimDemoStore(ctx context.Context, dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("demo --data: %w", err)
+	}
+	path := filepath.Join(dir, "gib-taxii.db")
+	_, statErr := os.Stat(path)
+	store, err := boltstore.Open(path, boltstore.Options{})
+	if err != nil {
+		return fmt.Errorf("demo --data: %w", err)
+	}
+	defer store.Close()
+	_, err = store.Cursor(ctx, demoMarker)
+	switch {
+	case err == nil:
+		return nil
+	case !errors.Is(err, storage.ErrNotFound):
+		return fmt.Errorf("demo --data: %w", err)
+	case statErr == nil:
+		return fmt.Errorf("demo --data: %s holds a store the demo did not make (a serve store?): the demo would rewrite its ingest state; use another directory", path)
+	}
+	_, err = store.Commit(ctx, storage.Batch{Cursor: &storage.Cursor{Source: demoMarker, State: []byte(`{"demo":true}`)}})
+	return err
 }

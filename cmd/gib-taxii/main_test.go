@@ -272,3 +272,26 @@ func TestUnknownCommand(t *testing.T) {
 	assert.Contains(t, errb.String(), "Usage: gib-taxii")
 	assert.Error(t, run(context.Background(), e, []string{"serve"}), "serve needs --config")
 }
+
+// demo --data creates the directory it is given, and refuses a store it
+// did not make: pointed at a serve store, it would rewrite its ingest state.
+func TestDemoDataDirectory(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "new", "dir")
+	require.NoError(t, claimDemoStore(context.Background(), dir))
+	require.NoError(t, claimDemoStore(context.Background(), dir), "the demo's own store again")
+
+	cfgPath, cfg := writeConfig(t)
+	e, _, _ := testEnv("")
+	require.NoError(t, run(context.Background(), e, []string{"import", "--config", cfgPath, "--collection", "indicators", writeBundle(t, indicator(1))}))
+	before, err := os.ReadFile(cfg.Storage.Path)
+	require.NoError(t, err)
+	serveDir := t.TempDir()
+	served := filepath.Join(serveDir, "gib-taxii.db")
+	require.NoError(t, os.WriteFile(served, before, 0o600))
+	err = claimDemoStore(context.Background(), serveDir)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "did not make")
+	after, err := os.ReadFile(served)
+	require.NoError(t, err)
+	assert.Equal(t, before, after, "the serve store is left as it was")
+}
