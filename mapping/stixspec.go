@@ -19,6 +19,8 @@ type typeSpec struct {
 	// allowed are the common properties of the kind and props, as a set:
 	// every property of every object is checked against it.
 	allowed map[string]bool
+	// custom is set for x- types: any property.
+	custom bool
 }
 
 // withAllowed fills a spec's allowed set.
@@ -39,6 +41,7 @@ const (
 	kindSDO typeKind = iota
 	kindSRO
 	kindSCO
+	kindMeta // marking-definition: no modified, no revoked
 )
 
 // commonProps are allowed on every object of a kind (§3.2).
@@ -48,6 +51,8 @@ var commonProps = map[typeKind][]string{
 	kindSRO: {"type", "spec_version", "id", "created_by_ref", "created", "modified", "revoked", "labels",
 		"confidence", "lang", "external_references", "object_marking_refs", "granular_markings", "extensions"},
 	kindSCO: {"type", "spec_version", "id", "object_marking_refs", "granular_markings", "defanged", "extensions"},
+	kindMeta: {"type", "spec_version", "id", "created_by_ref", "created", "external_references", "object_marking_refs",
+		"granular_markings", "extensions"},
 }
 
 // stixTypes covers the STIX 2.1 types a mapping may emit.
@@ -231,7 +236,7 @@ func merge(ms ...map[string]map[string]bool) map[string]map[string]bool {
 // allowsProperty reports whether a type may carry a property: its own,
 // the common ones of its kind, or a custom x_ property.
 func (t typeSpec) allowsProperty(name string) bool {
-	return t.allowed[name] || strings.HasPrefix(name, "x_")
+	return t.custom || t.allowed[name] || strings.HasPrefix(name, "x_")
 }
 
 // lookupType returns the spec of a STIX type; custom x- types are SDOs

@@ -4,15 +4,20 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 )
 
 // validateObject checks an object before it leaves the engine: required
 // properties, spec_version, id, timestamps, confidence, references,
 // vocabularies and, for STIX-pattern indicators, the pattern itself.
-func validateObject(obj map[string]any) error {
+func validateObject(obj map[string]any) error { return validateWith(obj, lookupType, checkTimestamp) }
+
+// validateWith checks obj against the types lookup knows; checkTS checks
+// a timestamp (the engine writes one form, others may write any STIX one).
+func validateWith(obj map[string]any, lookup func(string) (typeSpec, bool), checkTS func(string) error) error {
 	typ, _ := obj["type"].(string)
-	spec, ok := lookupType(typ)
+	spec, ok := lookup(typ)
 	if !ok {
 		return fmt.Errorf("type %q is not a STIX 2.1 type", typ)
 	}
@@ -22,7 +27,7 @@ func validateObject(obj map[string]any) error {
 	if id, _ := obj["id"].(string); !isSTIXID(id) || !strings.HasPrefix(id, typ+"--") {
 		return fmt.Errorf("id %q is not a %s identifier", obj["id"], typ)
 	}
-	for _, p := range spec.required {
+	for _, p := range slices.Concat(commonRequired[spec.kind], spec.required) {
 		if isEmpty(obj[p]) {
 			return fmt.Errorf("%s: required property %s is missing", typ, p)
 		}
@@ -32,7 +37,10 @@ func validateObject(obj map[string]any) error {
 			return fmt.Errorf("%s: %s is not a property of the type", typ, p)
 		}
 	}
-	for _, check := range []func(map[string]any, typeSpec) error{checkTimestamps, checkConfidence, checkRefs, checkVocab} {
+	if err := checkTimestamps(obj, checkTS); err != nil {
+		return err
+	}
+	for _, check := range []func(map[string]any, typeSpec) error{checkConfidence, checkRefs, checkVocab} {
 		if err := check(obj, spec); err != nil {
 			return err
 		}
@@ -55,7 +63,7 @@ func isEmpty(v any) bool {
 var timestampProps = []string{"created", "modified", "valid_from", "valid_until", "published", "first_seen",
 	"last_seen", "first_observed", "last_observed", "start_time", "stop_time"}
 
-func checkTimestamps(obj map[string]any, _ typeSpec) error {
+func checkTimestamps(obj map[string]any, checkTimestamp func(string) error) error {
 	for _, p := range timestampProps {
 		v, ok := obj[p]
 		if !ok {

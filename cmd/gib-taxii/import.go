@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strings"
 
+	"github.com/gib-taxii/gib-taxii/mapping"
 	"github.com/gib-taxii/gib-taxii/storage"
 	"github.com/gib-taxii/gib-taxii/storage/boltstore"
 )
@@ -37,7 +40,7 @@ func runImport(ctx context.Context, e env, args []string) error {
 		return fmt.Errorf("import: %w", err)
 	}
 	defer f.Close()
-	sum, err := importObjects(ctx, store, coll.ID, f, e.stderr)
+	sum, err := importObjects(ctx, store, coll, f, e.stderr)
 	fmt.Fprintf(e.stdout, "collection %s (%s): %d added, %d already present, %d skipped as invalid\n",
 		coll.ID, coll.Title, sum.Added, sum.Unchanged, sum.skipped)
 	if err != nil {
@@ -57,8 +60,11 @@ type committer interface {
 }
 
 // importObjects stores the valid objects of a bundle or envelope in
-// batches, reporting each invalid one on report and skipping it.
-func importObjects(ctx context.Context, store committer, collection string, r io.Reader, report io.Writer) (importSummary, error) {
+// batches, reporting each refused one on report (with its id and why) and
+// skipping it: an object the mapping's own validation refuses, or of a
+// type the collection does not take.
+func importObjects(ctx context.Context, store committer, coll collectionConfig, r io.Reader, report io.Writer) (importSummary, error) {
+	collection := coll.ID
 	var sum importSummary
 	var batch []storage.Object
 	flush := func() error {
@@ -72,10 +78,10 @@ func importObjects(ctx context.Context, store committer, collection string, r io
 		return err
 	}
 	err := storage.DecodeObjects(r, func(i int, raw json.RawMessage) error {
-		obj, err := storage.ParseObject(raw)
+		obj, err := acceptImport(raw, coll.Types)
 		if err != nil {
 			sum.skipped++
-			fmt.Fprintf(report, "objects[%d]: skipped: %v\n", i, err)
+			fmt.Fprintf(report, "objects[%d] %s: skipped: %v\n", i, idOf(raw), err)
 			return nil
 		}
 		batch = append(batch, obj)
@@ -88,6 +94,39 @@ func importObjects(ctx context.Context, store committer, collection string, r io
 		return sum, err
 	}
 	return sum, flush()
+}
+
+// acceptImport parses and checks one imported object.
+func acceptImport(raw json.RawMessage, types []string) (storage.Object, error) {
+	if err := mapping.ValidateObject(raw); err != nil {
+		return storage.Object{}, err
+	}
+	obj, err := storage.ParseObject(raw)
+	if err != nil {
+		return storage.Object{}, err
+	}
+	if len(types) > 0 && !slices.Contains(types, obj.Type) {
+		return storage.Object{}, fmt.Errorf("type %s is not one this collection takes (types: %s)", obj.Type, strings.Join(types, ", "))
+	}
+	return obj, nil
+}
+
+// idOf is the id an object claims, for reports, or "(no id)".
+func idOf(raw json.RawMessage) string {
+	var head struct {
+		ID string `json:"id"`
+	}
+	if json.Unmarshal(raw, &head) != nil || head.ID == "" {
+		return "(no id)"
+	}
+	return clipID(head.ID)
+}
+
+func clipID(s string) string {
+	if len(s) > 100 {
+		return s[:100] + "..."
+	}
+	return s
 }
 
 // openCollection loads the config, opens the store (which fills in

@@ -92,7 +92,8 @@ func TestImportStoresValidAndReportsInvalid(t *testing.T) {
 	e, out, errb := testEnv("")
 	require.NoError(t, run(context.Background(), e, []string{"import", "--config", cfgPath, "--collection", "indicators", bundle}))
 	assert.Contains(t, out.String(), "2 added, 1 already present, 3 skipped as invalid")
-	for _, want := range []string{"objects[1]: skipped", "objects[3]: skipped: invalid STIX 2.1 object: spec_version: missing", "objects[4]: skipped"} {
+	for _, want := range []string{"objects[1] indicator--bad: skipped", `objects[3] indicator--00000003-1111-4222-8333-444444444444: skipped: spec_version must be "2.1"`,
+		"objects[4] (no id): skipped"} {
 		assert.Contains(t, errb.String(), want)
 	}
 
@@ -294,4 +295,33 @@ func TestDemoDataDirectory(t *testing.T) {
 	after, err := os.ReadFile(served)
 	require.NoError(t, err)
 	assert.Equal(t, before, after, "the serve store is left as it was")
+}
+
+// import validates every object with the mapping's own checks and honours
+// the collection's types: a broken pattern, a malware without its dates and
+// spec_version, an unknown type and a type the collection does not take
+// were once stored ("4 added, 0 skipped as invalid").
+func TestImportValidatesLikeTheMappingAndHonoursTypes(t *testing.T) {
+	cfgPath, _ := writeConfig(t)
+	raw, err := os.ReadFile(cfgPath)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(cfgPath, []byte(strings.Replace(string(raw), "title: Indicators}", "title: Indicators, types: [indicator]}", 1)), 0o600))
+	bundle := writeBundle(t,
+		indicator(1),
+		`{"type":"indicator","spec_version":"2.1","id":"indicator--00000002-1111-4222-8333-444444444444","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","pattern":"[ipv4-addr:value = ","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"}`,
+		`{"type":"malware","id":"malware--00000003-1111-4222-8333-444444444444","name":"x","is_family":true}`,
+		`{"type":"foo","spec_version":"2.1","id":"foo--00000004-1111-4222-8333-444444444444","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z"}`,
+		`{"type":"malware","spec_version":"2.1","id":"malware--00000005-1111-4222-8333-444444444444","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","name":"x","is_family":true}`,
+	)
+	e, out, errb := testEnv("")
+	require.NoError(t, run(context.Background(), e, []string{"import", "--config", cfgPath, "--collection", "indicators", bundle}))
+	assert.Contains(t, out.String(), "1 added, 0 already present, 4 skipped as invalid")
+	for _, want := range []string{
+		"objects[1] indicator--00000002-1111-4222-8333-444444444444: skipped: pattern",
+		"objects[2] malware--00000003-1111-4222-8333-444444444444: skipped: spec_version",
+		`objects[3] foo--00000004-1111-4222-8333-444444444444: skipped: type "foo" is not a STIX 2.1 type`,
+		"objects[4] malware--00000005-1111-4222-8333-444444444444: skipped: type malware is not one this collection takes (types: indicator)",
+	} {
+		assert.Contains(t, errb.String(), want)
+	}
 }
