@@ -16,7 +16,7 @@ func runCheck(ctx context.Context, e env, args []string) error {
 	fs := newFlags(e, "check", "--config FILE [--quick]")
 	configPath := fs.String("config", "", "YAML config file (required)")
 	quick := fs.Bool("quick", false, "skip parsing every stored object (pages and indexes are still checked)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
 	if *configPath == "" {

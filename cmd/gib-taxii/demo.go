@@ -29,7 +29,7 @@ func runDemo(ctx context.Context, e env, args []string) error {
 	listen := fs.String("listen", "127.0.0.1:8080", "address to serve TAXII on")
 	data := fs.String("data", "", "directory for the store (default: a temporary directory, removed on exit)")
 	items := fs.Int("items", 30, "simulated items each Group-IB collection starts with")
-	if err := fs.Parse(args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
 	dir := *data

@@ -22,7 +22,7 @@ func runExport(ctx context.Context, e env, args []string) error {
 	types := fs.String("type", "", "only these STIX types, comma-separated")
 	all := fs.Bool("all-versions", false, "every version, not only the latest of each object")
 	out := fs.String("o", "-", "output file; - is standard output")
-	if err := fs.Parse(args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
 	if *configPath == "" || *collection == "" {

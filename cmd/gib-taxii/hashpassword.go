@@ -13,7 +13,7 @@ import (
 func runHashPassword(_ context.Context, e env, args []string) error {
 	fs := newFlags(e, "hash-password", "[--cost N] < password")
 	cost := fs.Int("cost", bcrypt.DefaultCost, "bcrypt cost (4-31)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
 	line, err := bufio.NewReader(e.stdin).ReadString('\n')

@@ -12,7 +12,7 @@ import (
 func runHealthcheck(ctx context.Context, e env, args []string) error {
 	fs := newFlags(e, "healthcheck", "[--url URL]")
 	url := fs.String("url", "http://127.0.0.1:8080/healthz", "health endpoint to check")
-	if err := fs.Parse(args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)

@@ -38,7 +38,7 @@ func runIngest(ctx context.Context, e env, args []string) error {
 	fs := newFlags(e, "ingest", "--config FILE --once")
 	configPath := fs.String("config", "", "YAML config file (required)")
 	once := fs.Bool("once", false, "one pass over every enabled collection, then exit (required: use serve to keep polling)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
 	if *configPath == "" || !*once {

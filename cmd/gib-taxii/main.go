@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"syscall"
 )
@@ -57,11 +58,16 @@ func main() {
 }
 
 func run(ctx context.Context, e env, args []string) error {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+	if len(args) > 0 && (args[0] == "--version" || args[0] == "-version") {
+		return runVersion(ctx, e, nil)
+	}
+	if len(args) == 0 || isHelp(args[0]) || args[0] == "help" {
 		if len(args) > 1 {
 			if c, ok := commands()[args[1]]; ok {
-				return c.run(ctx, e, []string{"-h"})
+				return commandHelp(ctx, e, c)
 			}
+			usage(e.stderr)
+			return fmt.Errorf("unknown command %q%s", args[1], didYouMean(args[1], sortedKeys(commands())))
 		}
 		usage(e.stdout)
 		return nil
@@ -69,9 +75,37 @@ func run(ctx context.Context, e env, args []string) error {
 	c, ok := commands()[args[0]]
 	if !ok {
 		usage(e.stderr)
-		return fmt.Errorf("unknown command %q", args[0])
+		return fmt.Errorf("unknown command %q%s", args[0], didYouMean(args[0], sortedKeys(commands())))
+	}
+	if slices.ContainsFunc(args[1:], isHelp) {
+		return commandHelp(ctx, e, c)
 	}
 	return c.run(ctx, e, args[1:])
+}
+
+func isHelp(arg string) bool { return arg == "-h" || arg == "-help" || arg == "--help" }
+
+// commandHelp prints a command's usage on stdout: asked for, it is the
+// answer, not an error.
+func commandHelp(ctx context.Context, e env, c command) error {
+	e.stderr = e.stdout
+	if err := c.run(ctx, e, []string{"-h"}); err != nil && !errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return nil
+}
+
+// parseNoArgs parses flags and refuses arguments the command does not
+// take: silently ignoring them hides typos.
+func parseNoArgs(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return fmt.Errorf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
+	}
+	return nil
 }
 
 func usage(w io.Writer) {

@@ -12,7 +12,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	fs := newFlags(e, "serve", "--config FILE")
 	configPath := fs.String("config", "", "YAML config file (required)")
 	logFormat := fs.String("log-format", "", "json or text (overrides log.format)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
 	if *configPath == "" {

@@ -25,7 +25,7 @@ func runSim(ctx context.Context, e env, args []string) error {
 	events := fs.Int("events", 5, "events (updates and new items) per collection per tick")
 	username := fs.String("username", "user@example.com", "accepted username")
 	apiKey := fs.String("api-key", "api-key", "accepted API key")
-	if err := fs.Parse(args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
 	if *items < 0 || *drift < 0 || *drift > 1 || *faultRate < 0 || *faultRate > 1 || *tick <= 0 || *events < 0 {

@@ -21,7 +21,7 @@ import (
 func runStatus(ctx context.Context, e env, args []string) error {
 	fs := newFlags(e, "status", "--config FILE")
 	configPath := fs.String("config", "", "YAML config file (required)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
 	if *configPath == "" {
