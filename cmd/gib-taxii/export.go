@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/gib-taxii/gib-taxii/mapping"
 	"github.com/gib-taxii/gib-taxii/storage"
 	"github.com/google/uuid"
 )
@@ -38,8 +39,8 @@ func runExport(ctx context.Context, e env, args []string) error {
 	for _, t := range strings.Split(*types, ",") {
 		if t = strings.TrimSpace(t); t == "" {
 			continue
-		} else if !storage.IsType(t) {
-			return fmt.Errorf("export: --type: %q is not a STIX type name", t)
+		} else if !mapping.KnownType(t) {
+			return fmt.Errorf("export: --type: %q is not a STIX 2.1 object type%s", t, didYouMean(t, mapping.KnownTypes()))
 		}
 		q.Types = append(q.Types, strings.TrimSpace(t))
 	}

@@ -131,13 +131,31 @@ func writeFile(t *testing.T, body string) string {
 }
 
 func TestHashPassword(t *testing.T) {
-	e, out, _ := testEnv("correct horse\n")
-	require.NoError(t, run(context.Background(), e, []string{"hash-password", "--cost", "4"}))
+	e, out, _ := testEnv("correct horse battery\n")
+	require.NoError(t, run(context.Background(), e, []string{"hash-password"}))
 	hash := strings.TrimSpace(out.String())
-	assert.NoError(t, bcrypt.CompareHashAndPassword([]byte(hash), []byte("correct horse")))
+	assert.NoError(t, bcrypt.CompareHashAndPassword([]byte(hash), []byte("correct horse battery")))
+	cost, err := bcrypt.Cost([]byte(hash))
+	require.NoError(t, err)
+	assert.Equal(t, bcrypt.DefaultCost, cost)
 
-	e, _, _ = testEnv("")
-	assert.Error(t, run(context.Background(), e, []string{"hash-password"}))
+	for stdin, args := range map[string][]string{
+		"":                         {"hash-password"},
+		"x\n":                      {"hash-password"},
+		"correct horse battery\n":  {"hash-password", "--cost", "3"},
+		"correct horse battery.\n": {"hash-password", "--cost", "4"},
+	} {
+		e, _, _ = testEnv(stdin)
+		assert.Error(t, run(context.Background(), e, args), "%q %v: refused, not silently changed", stdin, args)
+	}
+}
+
+// export --type with a typo was an empty bundle and success.
+func TestExportRefusesUnknownType(t *testing.T) {
+	cfgPath, _ := writeConfig(t)
+	e, _, _ := testEnv("")
+	err := run(context.Background(), e, []string{"export", "--config", cfgPath, "--collection", "indicators", "--type", "indicatr"})
+	assert.ErrorContains(t, err, `did you mean "indicator"?`)
 }
 
 // get fetches a TAXII URL with Basic auth and decodes the JSON body.
