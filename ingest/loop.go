@@ -25,6 +25,8 @@ type loop struct {
 	// st is the collection's state: read from the store once, then kept
 	// here, so that failures count even when the store cannot record them.
 	st *State
+	// rate is the smoothed ingest rate in items per second, for the ETA.
+	rate float64
 	// held is an /updated page fetched but not stored (the store failed):
 	// the next attempt stores it instead of downloading it again.
 	held *heldPage
@@ -253,7 +255,7 @@ func (l *loop) saveState(ctx context.Context) error {
 }
 
 func (l *loop) logPage(items []json.RawMessage, res pageResult, queued int64, took time.Duration, posKey string, pos any) {
-	rate := float64(len(items)) / max(took.Seconds(), 1e-6)
+	rate := l.smoothRate(len(items), took)
 	attrs := []any{"items", len(items), "objects", res.Added, "unchanged", res.Unchanged, "skipped", res.skipped,
 		posKey, pos, "queued", queued, "items_per_second", int(rate), "duration", took}
 	if queued > 0 && rate > 0 {
@@ -261,4 +263,17 @@ func (l *loop) logPage(items []json.RawMessage, res pageResult, queued int64, to
 	}
 	l.log.Info("page committed", attrs...)
 	l.r.metrics.Page(l.c.Name, len(items), res.Added, res.skipped, queued)
+}
+
+// smoothRate is the ingest rate averaged over recent pages (an
+// exponentially weighted mean), so that one fast or slow page does not
+// swing the ETA between seconds and hours.
+func (l *loop) smoothRate(items int, took time.Duration) float64 {
+	rate := float64(items) / max(took.Seconds(), 1e-6)
+	if l.rate == 0 {
+		l.rate = rate
+	} else {
+		l.rate = 0.2*rate + 0.8*l.rate
+	}
+	return l.rate
 }

@@ -25,3 +25,14 @@ func TestPauseBacksOffExponentially(t *testing.T) {
 	l.st.ConsecutiveErrors = 30
 	assert.Equal(t, 5*time.Minute, l.pause(storeErr), "capped")
 }
+
+// The rate behind the ETA moves by a fifth of a page's deviation: one page
+// ten times faster than the others does not make the ETA a tenth.
+func TestRateIsSmoothed(t *testing.T) {
+	l := NewRunner(RunnerConfig{}).newLoop(CollectionConfig{Name: "ioc/common"})
+	for range 5 {
+		l.smoothRate(100, time.Second)
+	}
+	assert.InDelta(t, 100, l.rate, 0.01)
+	assert.InDelta(t, 280, l.smoothRate(100, 100*time.Millisecond), 0.01)
+}

@@ -21,6 +21,8 @@ import (
 // principal is who a request acts for: a user, or anonymous (nil user).
 type principal struct {
 	user *User
+	// attempted is the user name sent, for the log of a failed sign-in.
+	attempted string
 }
 
 func (p principal) name() string {
@@ -150,7 +152,7 @@ func (a *authenticator) authenticate(ctx context.Context, header string) (princi
 		return principal{}, fmt.Errorf("basic credentials without a colon: %w", errUnauthorized)
 	}
 	u, err := a.check(ctx, name, password)
-	return principal{user: u}, err
+	return principal{user: u, attempted: name}, err
 }
 
 func (a *authenticator) check(ctx context.Context, name, password string) (*User, error) {

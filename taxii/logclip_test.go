@@ -54,3 +54,13 @@ func TestClientGoneIsNotAnInternalError(t *testing.T) {
 	assert.Equal(t, 499, rec.Code)
 	assert.NotContains(t, logs.String(), `"level":"ERROR"`)
 }
+
+// A failed sign-in is logged with the name that was sent, so that an
+// operator can tell a misconfigured client from an attack.
+func TestFailedSignInLogsTheName(t *testing.T) {
+	logs := &testkit.SyncBuffer{}
+	f := newFixture(t, func(c *taxii.Config) { c.Logger = slog.New(slog.NewJSONHandler(logs, nil)) })
+	rec := f.get("/api1/collections/", as("alice", "wrong"))
+	assert.Equal(t, http.StatusUnauthorized, rec.Code)
+	assert.Contains(t, logs.String(), `"user":"alice (failed sign-in)"`)
+}

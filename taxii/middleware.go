@@ -25,7 +25,7 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			slog.String("path", clip(req.URL.Path, maxLoggedValue)),
 			slog.String("query", clip(req.URL.RawQuery, maxLoggedValue)),
 			slog.Int("status", res.Status),
-			slog.String("user", principalOf(c).name()),
+			userAttr(principalOf(c)),
 			slog.Duration("duration", time.Since(start)),
 			slog.String("remote_addr", c.RealIP()),
 			slog.String("user_agent", clip(req.UserAgent(), maxLoggedValue)),
@@ -41,6 +41,15 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return nil
 	}
+}
+
+// userAttr names who a request acted for; a failed sign-in is logged with
+// the name that was sent (clipped), not as anonymous.
+func userAttr(p principal) slog.Attr {
+	if p.user == nil && p.attempted != "" {
+		return slog.String("user", clip(p.attempted, 64)+" (failed sign-in)")
+	}
+	return slog.String("user", p.name())
 }
 
 // recoverPanics turns a panic into a 500 with a TAXII body and a logged
@@ -76,6 +85,7 @@ func (s *Server) negotiate(next echo.HandlerFunc) echo.HandlerFunc {
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		p, err := s.auth.authenticate(c.Request().Context(), c.Request().Header.Get(echo.HeaderAuthorization))
+		c.Set(ctxPrincipal, p) // for the log line, whatever the outcome
 		if errors.Is(err, errAuthBusy) {
 			c.Response().Header().Set(echo.HeaderRetryAfter, authRetryAfter)
 		}
