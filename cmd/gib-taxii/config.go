@@ -161,7 +161,7 @@ func parseConfig(raw []byte, getenv func(string) string) (Config, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	dec.KnownFields(true)
 	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
-		return Config{}, err
+		return Config{}, explainYAMLError(err)
 	}
 	if err := cfg.GroupIB.applyEnv(getenv); err != nil {
 		return Config{}, err

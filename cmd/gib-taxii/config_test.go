@@ -81,16 +81,24 @@ func TestMinimalConfigGetsDefaults(t *testing.T) {
 
 // Unknown keys and values of the wrong YAML type fail with the line.
 func TestConfigYAMLErrorsNameTheLine(t *testing.T) {
+	// The errors speak of keys and values, never of Go types: they once
+	// said "field listne not found in type main.taxiiConfig".
 	cases := map[string]struct{ yaml, want string }{
-		"unknown key":        {"storage: {path: x.db, colour: blue}", "line 1: field colour not found"},
-		"unknown nested key": {"taxii:\n  api_roots:\n    - {path: gib, title: G, colections: []}", "line 3: field colections not found"},
-		"not a duration":     {"taxii:\n  next_max_age: soon", "line 2: cannot unmarshal !!str `soon` into time.Duration"},
-		"not a number":       {"taxii: {page_size: {max: lots}}", "line 1: cannot unmarshal"},
+		"unknown key": {"storage: {path: x.db, colour: blue}", `line 1: unknown key "colour" under storage (keys there: path, backup)`},
+		"unknown nested key": {"taxii:\n  api_roots:\n    - {path: gib, title: G, colections: []}",
+			`line 3: unknown key "colections" under taxii.api_roots[]; did you mean "collections"?`},
+		"typo at the top":     {"taxi:\n  listen: x", `line 1: unknown key "taxi" at the top level; did you mean "taxii"?`},
+		"not a duration":      {"taxii:\n  next_max_age: 300", "line 2: 300 is not a duration: write it with a unit, such as 30s, 5m or 72h"},
+		"not a number":        {"taxii: {page_size: {max: lots}}", "line 1: lots is not a number"},
+		"a list for a map":    {"taxii: [1]", `line 1: a list where taxii needs "key: value" lines (listen,`},
+		"a scalar for a list": {"taxii:\n  api_roots: gib", `line 2: gib is not a list: write [a, b] or one "- item" per line`},
 	}
 	for name, tc := range cases {
 		_, err := parseConfig([]byte(tc.yaml), noEnv)
 		require.Error(t, err, name)
 		assert.Contains(t, err.Error(), tc.want, name)
+		assert.NotContains(t, err.Error(), "main.", name)
+		assert.NotContains(t, err.Error(), "unmarshal", name)
 	}
 }
 
