@@ -156,6 +156,7 @@ func TestLoweredPageSizeIsKept(t *testing.T) {
 			limits = append(limits, u.Query().Get("limit"))
 		}
 	}
-	assert.Equal(t, []string{"20", "10", "10", "10", "10", "10", "10", "10"}, limits, "the failure, 6 pages of 10, the empty page")
+	assert.Equal(t, []string{"20", "10", "10", "10", "10", "10", "10"}, limits,
+		"the failure, then 6 pages of 10; a pass stops at the head, without asking for an empty page")
 	assert.Contains(t, e.logs.String(), "lowering the page size")
 }

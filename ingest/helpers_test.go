@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -203,4 +204,15 @@ func shippedMapper(t testing.TB) ingest.Mapper {
 	e, err := mapping.Parse("mappings.yaml", gibtaxii.DefaultMappings(), mapping.Options{})
 	require.NoError(t, err)
 	return e
+}
+
+// updatedDownloads counts the /updated pages the simulator served.
+func updatedDownloads(e *env) int {
+	n := 0
+	for _, q := range e.sim.Queries() {
+		if strings.Contains(q, "/updated?") {
+			n++
+		}
+	}
+	return n
 }

@@ -199,3 +199,21 @@ func TestPanickingMapperSkipsTheItem(t *testing.T) {
 	assert.Equal(t, int64(10), st.Items)
 	assert.Contains(t, e.logs.String(), "mapping panicked: boom")
 }
+
+// A one-off pass stops at the head it found: with items published faster
+// than it reads, it once chased them for minutes.
+func TestRunOnceStopsAtTheHeadItFound(t *testing.T) {
+	e := newEnv(t, gibsim.Config{Seed: 23, Items: 40, Collections: []string{"ioc/common"}})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	simCtx, stopSim := context.WithCancel(ctx)
+	simDone := make(chan error, 1)
+	go func() { simDone <- e.sim.Run(simCtx, time.Millisecond, 20) }() // far faster than a page
+	err := e.runner(runnerOpts{limit: 10}).RunOnce(ctx)
+	stopSim()
+	<-simDone
+	require.NoError(t, err, "the pass ended by itself")
+	assert.LessOrEqual(t, updatedDownloads(e), 8, "about the 40 items there were at the start, in pages of 10")
+	assert.Contains(t, e.logs.String(), "ingest pass started")
+	assert.Contains(t, e.logs.String(), "ingest pass finished")
+}

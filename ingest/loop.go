@@ -27,6 +27,8 @@ type loop struct {
 	st *State
 	// rate is the smoothed ingest rate in items per second, for the ETA.
 	rate float64
+	// once bounds a one-off pass (RunOnce); nil for the poll loop.
+	once *passBound
 	// held is an /updated page fetched but not stored (the store failed):
 	// the next attempt stores it instead of downloading it again.
 	held *heldPage
@@ -151,7 +153,22 @@ func (l *loop) updatedPage(ctx context.Context, st *State) (bool, error) {
 	l.held = nil
 	*st = next
 	l.logPage(page.Items, res, page.Count, time.Since(began), "seq_update", page.Next)
-	return len(page.Items) > 0, nil
+	return len(page.Items) > 0 && l.onceWants(len(page.Items), page.Count), nil
+}
+
+// onceWants reports whether a one-off pass reads on after a page of n
+// items with queued left: until the items queued at its first page are
+// read, whatever arrives meanwhile.
+func (l *loop) onceWants(n int, queued int64) bool {
+	switch {
+	case l.once == nil:
+		return true
+	case l.once.queued < 0:
+		l.once.queued = queued
+	default:
+		l.once.queued -= int64(n)
+	}
+	return l.once.queued > 0
 }
 
 // fetchUpdated returns the page held from a failed store write at seq, or

@@ -180,14 +180,38 @@ func (r *Runner) Run(ctx context.Context) error {
 
 // RunOnce makes one pass: each collection is read until the API has
 // nothing more, then RunOnce returns the collections' errors, joined.
+//
+// A pass stops at the head it found: an /updated collection reads the
+// items queued when its first page came (not those published meanwhile),
+// a search collection the windows up to the pass's start.
 func (r *Runner) RunOnce(ctx context.Context) error {
+	began := time.Now()
+	r.log.Info("ingest pass started", "collections", len(r.collections))
 	var wg sync.WaitGroup
 	errs := make([]error, len(r.collections))
 	for i, c := range r.collections {
-		wg.Go(func() { errs[i] = r.newLoop(c).catchUp(ctx) })
+		wg.Go(func() {
+			l := r.newLoop(c)
+			l.once = &passBound{start: r.now().UTC().Truncate(time.Second), queued: -1}
+			errs[i] = l.catchUp(ctx)
+		})
 	}
 	wg.Wait()
-	return errors.Join(errs...)
+	err := errors.Join(errs...)
+	failed := 0
+	for _, e := range errs {
+		if e != nil {
+			failed++
+		}
+	}
+	r.log.Info("ingest pass finished", "collections", len(r.collections), "failed", failed, "duration", time.Since(began))
+	return err
+}
+
+// passBound is where a one-off pass stops.
+type passBound struct {
+	start  time.Time // search windows end here
+	queued int64     // /updated items left to read; -1 before the first page
 }
 
 // Health returns each running collection's state as its loop holds it in

@@ -44,6 +44,9 @@ func (l *loop) searchWindow(ctx context.Context, st *State) (bool, error) {
 		return false, err
 	}
 	l.span = min(l.span*2, l.c.MaxWindow)
+	if l.once != nil {
+		return to.Before(l.once.start), nil
+	}
 	return to.Before(now), nil
 }
 

@@ -4,7 +4,6 @@ package ingest_test
 
 import (
 	"context"
-	"strings"
 	"testing"
 	"time"
 
@@ -61,14 +60,4 @@ func waitHealth(t *testing.T, r *ingest.Runner, collection string, ok func(inges
 	}
 	require.FailNow(t, "health never reached the expected state", "%+v", r.Health()[collection])
 	return ingest.State{}
-}
-
-func updatedDownloads(e *env) int {
-	n := 0
-	for _, q := range e.sim.Queries() {
-		if strings.Contains(q, "/updated?") {
-			n++
-		}
-	}
-	return n
 }
