@@ -32,7 +32,15 @@ func TestDockerfile(t *testing.T) {
 	hc := regexp.MustCompile(`(?ms)^HEALTHCHECK.*?CMD\s+(\[.*?\])`).FindStringSubmatch(df)
 	require.NotNil(t, hc)
 	assert.Contains(t, hc[1], "healthcheck")
-	assert.Contains(t, hc[1], "/healthz")
+	assert.Contains(t, hc[1], `"--config", "/etc/gib-taxii/config.yaml"`, "finds its own port and scheme, HTTPS included")
+	// distroless nonroot is uid 65532; a volume at /data takes the owner
+	// of the image's /data, which must exist, owned by that user, before
+	// VOLUME.
+	chown := regexp.MustCompile(`(?m)^COPY --from=build --chown=65532:65532 \S+ /data$`).FindStringIndex(df)
+	require.NotNil(t, chown, "the store's directory belongs to the runtime user")
+	assert.Less(t, chown[0], strings.Index(df, "VOLUME"), "created before the volume")
+	assert.Contains(t, df, "-X main.buildVersion=${VERSION}", "ARG VERSION reaches the binary")
+	assert.Contains(t, df, "-v $PWD/secrets:/run/secrets:ro", "the run example mounts the secret files it names")
 	assert.Regexp(t, `(?m)^ENTRYPOINT\s+\["/usr/local/bin/gib-taxii"\]`, df)
 	assert.True(t, strings.Contains(df, `CMD ["serve", "--config"`), "serves a mounted config")
 	_, err = os.Stat("../../.dockerignore")

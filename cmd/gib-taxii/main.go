@@ -141,8 +141,16 @@ func runVersion(_ context.Context, e env, args []string) error {
 	return nil
 }
 
-// version is the module version stamped by the Go toolchain, or "dev".
+// buildVersion is set at link time (-X main.buildVersion=...), as the
+// Dockerfile does from its VERSION build argument.
+var buildVersion string
+
+// version is the version given at build time, else the module version
+// stamped by the Go toolchain, else "dev".
 func version() string {
+	if buildVersion != "" && buildVersion != "dev" {
+		return buildVersion
+	}
 	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 		return bi.Main.Version
 	}
