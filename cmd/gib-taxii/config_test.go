@@ -215,3 +215,19 @@ taxii:
 }
 
 var uuidV4 = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}`)
+
+// The example documents the backup keys with the names and limits the code
+// uses, and the README names the snapshots as they are written.
+func TestExampleAndREADMEDescribeBackupsAsTheyAre(t *testing.T) {
+	example, err := os.ReadFile("../../config.example.yaml")
+	require.NoError(t, err)
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	assert.Contains(t, string(example), "  backup:\n")
+	assert.Contains(t, string(example), backupPrefix+"<UTC time>.db")
+	assert.Contains(t, string(readme), backupPrefix+"<UTC time>.db")
+	assert.NotContains(t, string(example), `"bbolt compact" or by copying`, "a live store is not copied")
+	cfg := defaultConfig()
+	assert.Contains(t, string(example), "interval: "+strings.TrimSuffix(cfg.Storage.Backup.Interval.String(), "0m0s"))
+	assert.Contains(t, string(example), fmt.Sprintf("keep: %d", cfg.Storage.Backup.Keep))
+}
