@@ -72,3 +72,35 @@ func TestMappingsPattern(t *testing.T) {
 	assert.Contains(t, err.Error(), "position")
 	assert.Contains(t, errb.String(), "^")
 }
+
+// mappings run takes a whole API page as well as one item (it once said
+// "the item has no id"): every item is mapped, shared objects once.
+func TestMappingsRunOnAPage(t *testing.T) {
+	dir := "../../mapping/testdata/golden/ioc_common/"
+	var items []string
+	want := map[string]bool{}
+	for _, c := range []string{"minimal", "typical"} {
+		item, err := os.ReadFile(dir + c + ".json")
+		require.NoError(t, err)
+		items = append(items, string(item))
+		golden, err := os.ReadFile(dir + c + ".golden.json")
+		require.NoError(t, err)
+		var objs []struct{ ID string }
+		require.NoError(t, json.Unmarshal(golden, &objs))
+		for _, o := range objs {
+			want[o.ID] = true
+		}
+	}
+	page := filepath.Join(t.TempDir(), "page.json")
+	require.NoError(t, os.WriteFile(page, []byte(`{"count":0,"seqUpdate":1,"items":[`+strings.Join(items, ",")+`]}`), 0o600))
+	e, out, _ := testEnv("")
+	require.NoError(t, run(context.Background(), e, []string{"mappings", "run", "--collection", "ioc/common", page}))
+	var objects []struct{ ID string }
+	require.NoError(t, json.Unmarshal([]byte(out.String()), &objects))
+	got := map[string]bool{}
+	for _, o := range objects {
+		assert.False(t, got[o.ID], "%s once", o.ID)
+		got[o.ID] = true
+	}
+	assert.Equal(t, want, got)
+}

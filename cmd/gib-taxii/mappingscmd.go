@@ -75,11 +75,11 @@ func mappingsRun(e env, args []string, explain bool) error {
 	if err != nil {
 		return err
 	}
-	item, err := os.ReadFile(fs.Arg(0))
+	raw, err := os.ReadFile(fs.Arg(0))
 	if err != nil {
 		return err
 	}
-	res, err := engine.MapItem(*collection, item, explain)
+	res, err := mapFile(engine, *collection, raw, explain)
 	if err != nil {
 		return fmt.Errorf("mappings run: %w", err)
 	}
@@ -88,6 +88,36 @@ func mappingsRun(e env, args []string, explain bool) error {
 		return printExplanations(e, engine, res)
 	}
 	return printBundle(e, res.Objects)
+}
+
+// mapFile maps one item, or every item of an API page (an object with an
+// "items" list, as /updated and search answers are), into one result;
+// objects several items share appear once.
+func mapFile(engine *mapping.Engine, collection string, raw []byte, explain bool) (mapping.Result, error) {
+	var page struct {
+		Items []json.RawMessage `json:"items"`
+	}
+	if json.Unmarshal(raw, &page) != nil || page.Items == nil {
+		return engine.MapItem(collection, raw, explain)
+	}
+	var all mapping.Result
+	seen := map[string]bool{}
+	for i, item := range page.Items {
+		res, err := engine.MapItem(collection, item, explain)
+		if err != nil {
+			return all, fmt.Errorf("items[%d]: %w", i, err)
+		}
+		for _, obj := range res.Objects {
+			if id, _ := objectSummary(obj); !seen[id+string(obj)] {
+				seen[id+string(obj)] = true
+				all.Objects = append(all.Objects, obj)
+			}
+		}
+		all.Dropped = append(all.Dropped, res.Dropped...)
+		all.Explanations = append(all.Explanations, res.Explanations...)
+		all.Refanged += res.Refanged
+	}
+	return all, nil
 }
 
 // printDrops reports on stderr what no object was made of, and why.
