@@ -231,3 +231,68 @@ func patKeywordHint(word string) string {
 	}
 	return ""
 }
+
+// CheckObjectModel checks what the grammar cannot: that every object path
+// names a STIX 2.1 object type (or an x- custom one) and, for the types the
+// engine knows, a property the type defines (x_ custom ones aside), as the
+// OASIS validator does: [ipv4-addr:valu = '1.2.3.4'] parses but matches
+// nothing.
+func (p *Pattern) CheckObjectModel() error {
+	if p == nil || p.root == nil {
+		return nil
+	}
+	var err error
+	p.root.each(func(c *patComparison) {
+		if err != nil {
+			return
+		}
+		spec, known := lookupAnyType(c.path.typ)
+		switch {
+		case !known:
+			err = patErr(c.path.pos, "'%s' is not a STIX 2.1 object type%s", patTruncate(c.path.typ), suggest(c.path.typ, KnownTypes()))
+		case len(c.path.steps) > 0 && !spec.allowsProperty(c.path.steps[0].name):
+			err = patErr(c.path.pos, "'%s' is not a property of %s", patTruncate(c.path.steps[0].name), c.path.typ)
+		}
+	})
+	return err
+}
+
+// suggest names the closest candidate, if one is close.
+func suggest(got string, candidates []string) string {
+	if best := Closest(got, candidates, 2); best != "" {
+		return fmt.Sprintf(" (did you mean '%s'?)", best)
+	}
+	return ""
+}
+
+// Closest returns the candidate nearest to got within maxDist edits
+// (Levenshtein), or "": the "did you mean" of every refusal.
+func Closest(got string, candidates []string, maxDist int) string {
+	best, bestDist := "", maxDist+1
+	for _, c := range candidates {
+		if d := levenshtein(got, c); d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	return best
+}
+
+func levenshtein(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}

@@ -137,8 +137,8 @@ func patPunctKind(c byte) patTokKind {
 	return patTokEOF
 }
 
-// operator scans a maximal run of operator characters so that "==", "<>"
-// or "=>" are reported as unknown operators rather than split in two.
+// operator scans a maximal run of operator characters so that "<>" or
+// "=>" are reported as unknown operators rather than split in two.
 func (lx patLexer) operator(pos int) (patToken, error) {
 	end := pos
 	for end < len(lx.src) && strings.IndexByte("=!<>", lx.src[end]) >= 0 {
@@ -146,6 +146,8 @@ func (lx patLexer) operator(pos int) (patToken, error) {
 	}
 	op := lx.src[pos:end]
 	switch op {
+	case "==": // the grammar's EQ is '=' or '=='; written as '='
+		return patToken{kind: patTokOp, pos: pos, end: end, text: "="}, nil
 	case "=", "!=", "<", "<=", ">", ">=":
 		return patToken{kind: patTokOp, pos: pos, end: end, text: op}, nil
 	}

@@ -165,7 +165,7 @@ var patternMalformedCases = []struct {
 	{`[a:b[] = 1]`, 5, "expected list index"},
 	{`[a:b[1 = 1]`, 7, "expected ']' after list index"},
 	{`[a:b[99999999999999999999] = 1]`, 5, "out of range"},
-	{`[a:b == 1]`, 5, "unknown operator '=='"},
+	{`[a:b => 1]`, 5, "unknown operator '=>'"},
 	{`[a:b <> 1]`, 5, "unknown operator '<>'"},
 	{`[a:b ! 1]`, 5, "unknown operator '!'"},
 	{`[a:b LIKE 1]`, 10, "LIKE requires a string literal"},
@@ -327,4 +327,28 @@ func FuzzParsePattern(f *testing.F) {
 			t.Fatalf("object paths of %q change on re-parse", s)
 		}
 	})
+}
+
+// "==" is the grammar's other spelling of "=", and a pattern that parses
+// must still name real types and properties (the OASIS validator's check).
+func TestPatternEqualsAndObjectModel(t *testing.T) {
+	p, err := ParsePattern("[ipv4-addr:value == '198.51.100.1']")
+	require.NoError(t, err)
+	assert.Equal(t, "[ipv4-addr:value = '198.51.100.1']", p.String())
+	for pattern, want := range map[string]string{
+		"[ipv4-addr:valu = '198.51.100.1']":                        "'valu' is not a property of ipv4-addr",
+		"[ipv4-adr:value = '198.51.100.1']":                        "did you mean 'ipv4-addr'?",
+		"[file:hashes.'SHA-256' = 'ab'] AND [x-acme:anything = 1]": "",
+		"[network-traffic:src_ref.value = '198.51.100.1']":         "",
+		"[file:x_custom = 1]":                                      "",
+	} {
+		p, err := ParsePattern(pattern)
+		require.NoError(t, err, pattern)
+		err = p.CheckObjectModel()
+		if want == "" {
+			assert.NoError(t, err, pattern)
+		} else if assert.Error(t, err, pattern) {
+			assert.Contains(t, err.Error(), want, pattern)
+		}
+	}
 }

@@ -134,7 +134,11 @@ func checkType(typ string, obj map[string]any) error {
 	case "indicator":
 		if obj["pattern_type"] == "stix" {
 			p, _ := obj["pattern"].(string)
-			if _, err := ParsePattern(p); err != nil {
+			parsed, err := ParsePattern(p)
+			if err == nil {
+				err = parsed.CheckObjectModel()
+			}
+			if err != nil {
 				return fmt.Errorf("pattern %q: %w", obj["pattern"], err)
 			}
 		}

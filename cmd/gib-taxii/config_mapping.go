@@ -57,37 +57,10 @@ func producedBy(e *mapping.Engine, sources []string) []string {
 
 // didYouMean suggests the closest candidate within a small edit distance.
 func didYouMean(got string, candidates []string) string {
-	best, bestDist := "", 4
-	for _, c := range candidates {
-		if d := editDistance(got, c); d < bestDist {
-			best, bestDist = c, d
-		}
+	if best := mapping.Closest(got, candidates, 3); best != "" {
+		return fmt.Sprintf("; did you mean %q?", best)
 	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf("; did you mean %q?", best)
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
+	return ""
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -201,12 +201,16 @@ func printBundle(e env, objs []json.RawMessage) error {
 	return err
 }
 
-// mappingsPattern checks one STIX 2.1 pattern.
+// mappingsPattern checks one STIX 2.1 pattern: its syntax, then its
+// object paths against the STIX object model.
 func mappingsPattern(e env, args []string) error {
 	if len(args) != 1 {
 		return errors.New("usage: gib-taxii mappings pattern 'PATTERN'")
 	}
 	p, err := mapping.ParsePattern(args[0])
+	if err == nil {
+		err = p.CheckObjectModel()
+	}
 	if err != nil {
 		var pe *mapping.PatternError
 		if errors.As(err, &pe) {
