@@ -126,7 +126,8 @@ func (c *Config) validateSources(p *problems) {
 				fed[src] = true
 				if gc, ok := c.GroupIB.Collections[src]; !ok || !gc.enabled() {
 					p.add(fmt.Sprintf("taxii.api_roots[%d].collections[%d].sources", i, j),
-						"%q is not an enabled collection under groupib.collections", src)
+						"%q is not an enabled collection under groupib.collections%s", src,
+						didYouMean(src, c.GroupIB.enabledCollections()))
 				}
 			}
 		}
