@@ -13,9 +13,11 @@ import (
 
 // UpdatedPage is one page of <collection>/updated.
 type UpdatedPage struct {
-	// Count is the number of items still queued after this page.
-	Count int64
-	Items []json.RawMessage
+	// Count is the number of items still queued after this page, when
+	// CountKnown (the API sent count or total).
+	Count      int64
+	CountKnown bool
+	Items      []json.RawMessage
 	// Next is the cursor for the following request: the top-level
 	// seqUpdate, else the last item's. It equals the request's cursor
 	// when the page is empty.
@@ -80,7 +82,7 @@ func (c *Client) Updated(ctx context.Context, collection string, seq int64, limi
 	if err := json.Unmarshal(body, &b); err != nil {
 		return UpdatedPage{}, fmt.Errorf("group-ib %s: GET %s: %w: %w", collection, describe(r), ErrBadPage, err)
 	}
-	page := UpdatedPage{Items: b.Items, Next: seq, Limit: limit, Count: b.Count.Value}
+	page := UpdatedPage{Items: b.Items, Next: seq, Limit: limit, Count: b.Count.Value, CountKnown: b.Count.Valid || b.Total.Valid}
 	if !b.Count.Valid {
 		page.Count = b.Total.Value
 	}

@@ -213,7 +213,9 @@ func TestRunOnceStopsAtTheHeadItFound(t *testing.T) {
 	stopSim()
 	<-simDone
 	require.NoError(t, err, "the pass ended by itself")
-	assert.LessOrEqual(t, updatedDownloads(e), 8, "about the 40 items there were at the start, in pages of 10")
+	// About the 40 items there were at the start, in pages of 10; whatever
+	// the timing, far fewer than chasing 20 new items a millisecond.
+	assert.LessOrEqual(t, updatedDownloads(e), 20)
 	assert.Contains(t, e.logs.String(), "ingest pass started")
 	assert.Contains(t, e.logs.String(), "ingest pass finished")
 }

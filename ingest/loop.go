@@ -153,12 +153,13 @@ func (l *loop) updatedPage(ctx context.Context, st *State) (bool, error) {
 	l.held = nil
 	*st = next
 	l.logPage(page.Items, res, page.Count, time.Since(began), "seq_update", page.Next)
-	return len(page.Items) > 0 && l.onceWants(len(page.Items), page.Count), nil
+	return len(page.Items) > 0 && (!page.CountKnown || l.onceWants(len(page.Items), page.Count)), nil
 }
 
 // onceWants reports whether a one-off pass reads on after a page of n
 // items with queued left: until the items queued at its first page are
-// read, whatever arrives meanwhile.
+// read, whatever arrives meanwhile. (Without a count from the API, a pass
+// reads until an empty page.)
 func (l *loop) onceWants(n int, queued int64) bool {
 	switch {
 	case l.once == nil:

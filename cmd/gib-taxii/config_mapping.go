@@ -17,7 +17,7 @@ import (
 func (c Config) checkMapping(e *mapping.Engine) error {
 	var p problems
 	known := e.Collections()
-	for _, name := range sortedKeys(c.GroupIB.Collections) {
+	for _, name := range c.GroupIB.enabledCollections() {
 		if !slices.Contains(known, name) {
 			p.add("groupib.collections["+name+"]", "%q is not a Group-IB collection the mapping knows%s",
 				name, didYouMean(name, known))

@@ -68,6 +68,16 @@ func checkRenames(ctx context.Context, store *boltstore.Store, cfg *Config) erro
 		}
 	}
 	var p problems
+	for _, r := range cfg.TAXII.APIRoots {
+		for _, c := range r.Collections {
+			// A rename carried over with "id:" leaves the old key behind:
+			// a new collection under the old name must not get that id too.
+			if id, ok := stored[generatedIDKey(r.Path, c)]; ok && c.ID == "" && explicit[id] {
+				p.add("taxii.api_roots", "%q would get id %s, which another collection now has explicitly (a rename carried "+
+					"over): give %q an id of its own (any UUIDv4)", generatedIDKey(r.Path, c), id, generatedIDKey(r.Path, c))
+			}
+		}
+	}
 	for _, key := range sortedKeys(stored) {
 		id := stored[key]
 		if named[key] || explicit[id] || len(fresh) == 0 {

@@ -65,6 +65,10 @@ taxii:
 	require.NoError(t, err)
 	assert.Contains(t, string(raw), "indicator--00000001", "and its data")
 
+	write("{id: " + id + ", alias: feed2, title: Feed}\n        - {alias: feed, title: New}")
+	_, err = statusIDs()
+	assert.ErrorContains(t, err, "which another collection now has explicitly", "the old name must not get the carried id again")
+
 	write("{alias: other, title: Other}")
 	_, err = statusIDs()
 	assert.Error(t, err, "a new collection beside an orphaned one needs an id of its own")
