@@ -41,7 +41,8 @@ const (
 	kindSDO typeKind = iota
 	kindSRO
 	kindSCO
-	kindMeta // marking-definition: no modified, no revoked
+	kindMeta   // marking-definition: no modified, no revoked
+	kindCustom // an x- or extension-defined type: type, spec_version and id only
 )
 
 // commonProps are allowed on every object of a kind (§3.2).

@@ -49,7 +49,7 @@ func lookupAnyType(name string) (typeSpec, bool) {
 		return withAllowed(t), true
 	}
 	if KnownType(name) && len(name) > 2 && name[:2] == "x-" {
-		return typeSpec{kind: kindSDO, custom: true}, true
+		return typeSpec{kind: kindCustom, custom: true}, true
 	}
 	return typeSpec{}, false
 }

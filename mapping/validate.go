@@ -6,46 +6,85 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 )
 
 // validateObject checks an object before it leaves the engine: required
 // properties, spec_version, id, timestamps, confidence, references,
 // vocabularies and, for STIX-pattern indicators, the pattern itself.
-func validateObject(obj map[string]any) error { return validateWith(obj, lookupType, checkTimestamp) }
+func validateObject(obj map[string]any) error {
+	return validateWith(obj, validation{lookup: lookupType, checkTS: checkTimestamp})
+}
 
-// validateWith checks obj against the types lookup knows; checkTS checks
-// a timestamp (the engine writes one form, others may write any STIX one).
-func validateWith(obj map[string]any, lookup func(string) (typeSpec, bool), checkTS func(string) error) error {
+// validation says how strict validateWith is: the engine's own objects
+// have one timestamp form and only vocabulary values; objects from outside
+// may use any STIX timestamp and any value of an open vocabulary.
+type validation struct {
+	lookup  func(string) (typeSpec, bool)
+	checkTS func(string) error
+	// external: open vocabularies are open, an SCO may leave out
+	// spec_version, observed-data may carry the deprecated objects.
+	external bool
+}
+
+func validateWith(obj map[string]any, v validation) error {
 	typ, _ := obj["type"].(string)
-	spec, ok := lookup(typ)
+	spec, ok := v.lookup(typ)
 	if !ok {
 		return fmt.Errorf("type %q is not a STIX 2.1 type", typ)
 	}
-	if obj["spec_version"] != "2.1" {
+	if sv, set := obj["spec_version"]; sv != "2.1" && !(v.external && spec.kind == kindSCO && !set) {
 		return errors.New(`spec_version must be "2.1"`)
 	}
 	if id, _ := obj["id"].(string); !isSTIXID(id) || !strings.HasPrefix(id, typ+"--") {
 		return fmt.Errorf("id %q is not a %s identifier", obj["id"], typ)
 	}
 	for _, p := range slices.Concat(commonRequired[spec.kind], spec.required) {
-		if isEmpty(obj[p]) {
+		if isEmpty(obj[p]) && !(v.external && typ == "observed-data" && p == "object_refs" && obj["objects"] != nil) {
 			return fmt.Errorf("%s: required property %s is missing", typ, p)
 		}
 	}
 	for p := range obj {
-		if !spec.allowsProperty(p) {
+		if !spec.allowsProperty(p) && !(v.external && typ == "observed-data" && p == "objects") {
 			return fmt.Errorf("%s: %s is not a property of the type", typ, p)
 		}
 	}
-	if err := checkTimestamps(obj, checkTS); err != nil {
+	if err := checkTimestamps(obj, v.checkTS); err != nil {
 		return err
 	}
-	for _, check := range []func(map[string]any, typeSpec) error{checkConfidence, checkRefs, checkVocab} {
+	checks := []func(map[string]any, typeSpec) error{checkConfidence, checkRefs, checkVocab}
+	if v.external {
+		checks[2] = checkClosedVocab
+	}
+	for _, check := range checks {
 		if err := check(obj, spec); err != nil {
 			return err
 		}
 	}
 	return checkType(typ, obj)
+}
+
+// closedVocabs are the properties whose values STIX 2.1 enumerates (the
+// others are open vocabularies: any value is valid).
+var closedVocabs = map[string]bool{"opinion": true}
+
+func checkClosedVocab(obj map[string]any, spec typeSpec) error {
+	closed := spec
+	closed.vocab = map[string]map[string]bool{}
+	for prop, vocab := range spec.vocab {
+		if closedVocabs[prop] {
+			closed.vocab[prop] = vocab
+		}
+	}
+	return checkVocab(obj, closed)
+}
+
+// instant is a checked timestamp's time, compared as times: precisions
+// differ between writers, so their texts do not sort.
+func instant(v any) time.Time {
+	s, _ := v.(string)
+	t, _ := time.Parse(time.RFC3339Nano, s)
+	return t
 }
 
 func isEmpty(v any) bool {
@@ -74,11 +113,11 @@ func checkTimestamps(obj map[string]any, checkTimestamp func(string) error) erro
 			return fmt.Errorf("%s: %w", p, err)
 		}
 	}
-	if m, c := obj["modified"], obj["created"]; m != nil && c != nil && m.(string) < c.(string) {
-		return fmt.Errorf("modified %s is before created %s", m, c)
+	if m, c := instant(obj["modified"]), instant(obj["created"]); !m.IsZero() && !c.IsZero() && m.Before(c) {
+		return fmt.Errorf("modified %s is before created %s", obj["modified"], obj["created"])
 	}
-	if u, f := obj["valid_until"], obj["valid_from"]; u != nil && f != nil && u.(string) <= f.(string) {
-		return fmt.Errorf("valid_until %s is not after valid_from %s", u, f)
+	if u, f := instant(obj["valid_until"]), instant(obj["valid_from"]); !u.IsZero() && !f.IsZero() && !u.After(f) {
+		return fmt.Errorf("valid_until %s is not after valid_from %s", obj["valid_until"], obj["valid_from"])
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 )
 
@@ -30,8 +31,40 @@ func ValidateObject(raw []byte) error {
 	if err := checkMillis(obj); err != nil {
 		return err
 	}
-	return validateWith(obj, lookupAnyType, checkAnyTimestamp)
+	lookup := lookupAnyType
+	if declaresExtension(obj) {
+		// An extension definition may add a type (new-sdo, new-sco) or
+		// top-level properties: their schema is its author's.
+		lookup = func(name string) (typeSpec, bool) {
+			spec, ok := lookupAnyType(name)
+			if !ok && validTypeName(name) {
+				spec, ok = typeSpec{kind: kindCustom}, true
+			}
+			spec.custom = true
+			return spec, ok
+		}
+	}
+	return validateWith(obj, validation{lookup: lookup, checkTS: checkAnyTimestamp, external: true})
 }
+
+// declaresExtension reports an extensions property naming an extension
+// definition (STIX 2.1 §7.3).
+func declaresExtension(obj map[string]any) bool {
+	ext, _ := obj["extensions"].(map[string]any)
+	for k := range ext {
+		if strings.HasPrefix(k, "extension-definition--") {
+			return true
+		}
+	}
+	return false
+}
+
+// validTypeName: 3-250 characters of a-z, 0-9 and inner hyphens (§2.9).
+func validTypeName(s string) bool {
+	return len(s) >= 3 && len(s) <= 250 && typeNamePattern.MatchString(s)
+}
+
+var typeNamePattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 
 // checkAnyTimestamp accepts every STIX 2.1 timestamp: RFC 3339 in UTC
 // ("Z"), any sub-second precision. (created and modified must also be

@@ -152,7 +152,13 @@ func (a *authenticator) authenticate(ctx context.Context, header string) (princi
 		return principal{}, fmt.Errorf("basic credentials without a colon: %w", errUnauthorized)
 	}
 	u, err := a.check(ctx, name, password)
-	return principal{user: u, attempted: name}, err
+	// Only a configured name is kept for the log: what else is typed in
+	// the user field may be a password.
+	attempted := "an unknown user"
+	if _, known := a.users[name]; known {
+		attempted = name
+	}
+	return principal{user: u, attempted: attempted}, err
 }
 
 func (a *authenticator) check(ctx context.Context, name, password string) (*User, error) {

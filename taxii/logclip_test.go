@@ -63,4 +63,8 @@ func TestFailedSignInLogsTheName(t *testing.T) {
 	rec := f.get("/api1/collections/", as("alice", "wrong"))
 	assert.Equal(t, http.StatusUnauthorized, rec.Code)
 	assert.Contains(t, logs.String(), `"user":"alice (failed sign-in)"`)
+	logs.Reset()
+	f.get("/api1/collections/", as("my secret password", "x"))
+	assert.Contains(t, logs.String(), `"user":"an unknown user (failed sign-in)"`, "what is not a user name may be a password")
+	assert.NotContains(t, logs.String(), "my secret password")
 }

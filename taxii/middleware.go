@@ -85,6 +85,9 @@ func (s *Server) negotiate(next echo.HandlerFunc) echo.HandlerFunc {
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		p, err := s.auth.authenticate(c.Request().Context(), c.Request().Header.Get(echo.HeaderAuthorization))
+		if errors.Is(err, errAuthBusy) {
+			p.attempted = "" // not checked: not a failed sign-in
+		}
 		c.Set(ctxPrincipal, p) // for the log line, whatever the outcome
 		if errors.Is(err, errAuthBusy) {
 			c.Response().Header().Set(echo.HeaderRetryAfter, authRetryAfter)

@@ -26,6 +26,9 @@ func runHealthcheck(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: *insecure} //nolint:gosec // asked for
+	if *configPath != "" && (*caFile != "" || *insecure) {
+		return errors.New("healthcheck: --ca-file and --insecure go with --url; --config checks the server's own listener")
+	}
 	if *configPath != "" {
 		cfg, err := loadConfig(*configPath, e.getenv)
 		if err != nil {

@@ -60,6 +60,7 @@ func TestHealthcheckFollowsTheConfig(t *testing.T) {
 	e, _, _ := testEnv("")
 	assert.NoError(t, run(context.Background(), e, []string{"healthcheck", "--config", cfgPath}), "HTTPS on its own port")
 
+	assert.Error(t, run(context.Background(), e, []string{"healthcheck", "--config", cfgPath, "--insecure"}), "flags that would be ignored")
 	url := "https://" + listen + "/healthz"
 	assert.Error(t, run(context.Background(), e, []string{"healthcheck", "--url", url}), "an unknown CA is refused")
 	assert.NoError(t, run(context.Background(), e, []string{"healthcheck", "--url", url, "--insecure"}))
