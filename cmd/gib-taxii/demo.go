@@ -147,7 +147,9 @@ func claimDemoStore(ctx context.Context, dir string) error {
 		return fmt.Errorf("demo --data: %w", err)
 	}
 	path := filepath.Join(dir, "gib-taxii.db")
-	_, statErr := os.Stat(path)
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return newDemoStore(ctx, path)
+	}
 	store, err := boltstore.Open(path, boltstore.Options{})
 	if err != nil {
 		return fmt.Errorf("demo --data: %w", err)
@@ -155,13 +157,30 @@ func claimDemoStore(ctx context.Context, dir string) error {
 	defer store.Close()
 	_, err = store.Cursor(ctx, demoMarker)
 	switch {
-	case err == nil:
-		return nil
-	case !errors.Is(err, storage.ErrNotFound):
-		return fmt.Errorf("demo --data: %w", err)
-	case statErr == nil:
+	case errors.Is(err, storage.ErrNotFound):
 		return fmt.Errorf("demo --data: %s holds a store the demo did not make (a serve store?): the demo would rewrite its ingest state; use another directory", path)
+	case err != nil:
+		return fmt.Errorf("demo --data: %w", err)
+	}
+	return nil
+}
+
+// newDemoStore makes a store with the demo's marker under a temporary
+// name and then renames it into place: a demo killed half-way leaves no
+// unmarked store that it would refuse next time.
+func newDemoStore(ctx context.Context, path string) error {
+	tmp := path + ".new"
+	_ = os.Remove(tmp)
+	store, err := boltstore.Open(tmp, boltstore.Options{})
+	if err != nil {
+		return fmt.Errorf("demo --data: %w", err)
 	}
 	_, err = store.Commit(ctx, storage.Batch{Cursor: &storage.Cursor{Source: demoMarker, State: []byte(`{"demo":true}`)}})
-	return err
+	if cerr := store.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("demo --data: %w", err)
+	}
+	return os.Rename(tmp, path)
 }
