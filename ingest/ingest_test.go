@@ -3,6 +3,10 @@ package ingest_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -218,4 +222,28 @@ func TestRunOnceStopsAtTheHeadItFound(t *testing.T) {
 	assert.LessOrEqual(t, updatedDownloads(e), 20)
 	assert.Contains(t, e.logs.String(), "ingest pass started")
 	assert.Contains(t, e.logs.String(), "ingest pass finished")
+}
+
+// An API page without count or total says nothing of the head: a one-off
+// pass then reads until an empty page (it once stopped after the first).
+func TestRunOnceWithoutCountReadsToTheEnd(t *testing.T) {
+	var served atomic.Int64
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/sequence_list") {
+			fmt.Fprint(w, `{"list":{"ioc/common":0}}`)
+			return
+		}
+		n := served.Add(1)
+		if n > 3 {
+			fmt.Fprintf(w, `{"seqUpdate":%d,"items":[]}`, n)
+			return
+		}
+		fmt.Fprintf(w, `{"seqUpdate":%d,"items":[{"id":"item-%d","seqUpdate":%d}]}`, n, n, n)
+	}))
+	defer api.Close()
+	e := newEnv(t, gibsim.Config{Seed: 1, Items: 1, Collections: []string{"ioc/common"}})
+	e.url = api.URL + "/api/v2/"
+	require.NoError(t, e.runner(runnerOpts{limit: 1}).RunOnce(context.Background()))
+	assert.Equal(t, int64(4), served.Load(), "three pages of one item, then the empty page")
+	assert.Len(t, e.stored("ioc/common"), 3)
 }
