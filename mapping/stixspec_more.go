@@ -38,6 +38,12 @@ var moreTypes = map[string]typeSpec{
 		"extension_types", "extension_properties"}, required: []string{"created_by_ref", "name", "schema", "version", "extension_types"}},
 }
 
+func init() {
+	for name, t := range moreTypes {
+		moreTypes[name] = withAllowed(t) // once, not per object validated
+	}
+}
+
 // lookupAnyType is lookupType for objects from outside the mapping: every
 // STIX 2.1 type, and custom x- types (SDOs whose own properties are their
 // author's business).
@@ -46,9 +52,9 @@ func lookupAnyType(name string) (typeSpec, bool) {
 		return t, true
 	}
 	if t, ok := moreTypes[name]; ok {
-		return withAllowed(t), true
+		return t, true
 	}
-	if KnownType(name) && len(name) > 2 && name[:2] == "x-" {
+	if isCustomType(name) {
 		return typeSpec{kind: kindCustom, custom: true}, true
 	}
 	return typeSpec{}, false

@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"maps"
 	"slices"
 	"strings"
 )
@@ -37,27 +38,19 @@ func (e *Engine) Types(collection string) (types []string, ok bool) {
 	return types, true
 }
 
-// stix21Types are the object types the STIX 2.1 specification defines.
-var stix21Types = []string{
-	"attack-pattern", "campaign", "course-of-action", "grouping", "identity", "incident", "indicator",
-	"infrastructure", "intrusion-set", "location", "malware", "malware-analysis", "note", "observed-data",
-	"opinion", "report", "threat-actor", "tool", "vulnerability",
-	"relationship", "sighting",
-	"artifact", "autonomous-system", "directory", "domain-name", "email-addr", "email-message", "file",
-	"ipv4-addr", "ipv6-addr", "mac-addr", "mutex", "network-traffic", "process", "software", "url",
-	"user-account", "windows-registry-key", "x509-certificate",
-	"marking-definition", "language-content", "extension-definition",
+// KnownType reports whether t is an object type of STIX 2.1 (the engine's
+// type tables hold every one) or a custom one (x-...).
+func KnownType(t string) bool {
+	_, std := stixTypes[t]
+	_, more := moreTypes[t]
+	return std || more || isCustomType(t)
 }
 
-// KnownType reports whether t is an object type of STIX 2.1 or a custom
-// one (x-...).
-func KnownType(t string) bool {
-	return slices.Contains(stix21Types, t) || strings.HasPrefix(t, "x-") && len(t) > 2
-}
+func isCustomType(t string) bool { return strings.HasPrefix(t, "x-") && len(t) > 2 }
 
 // KnownTypes returns the object types of STIX 2.1, sorted.
 func KnownTypes() []string {
-	out := slices.Clone(stix21Types)
+	out := slices.Concat(slices.Collect(maps.Keys(stixTypes)), slices.Collect(maps.Keys(moreTypes)))
 	slices.Sort(out)
 	return out
 }
