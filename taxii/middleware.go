@@ -87,18 +87,15 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		p, err := s.auth.authenticate(c.Request().Context(), c.Request().Header.Get(echo.HeaderAuthorization))
 		if errors.Is(err, errAuthBusy) {
 			p.attempted = "" // not checked: not a failed sign-in
-		}
-		c.Set(ctxPrincipal, p) // for the log line, whatever the outcome
-		if errors.Is(err, errAuthBusy) {
 			c.Response().Header().Set(echo.HeaderRetryAfter, authRetryAfter)
 		}
+		c.Set(ctxPrincipal, p) // for the handler, and for the log line whatever the outcome
 		if err != nil {
 			return err
 		}
 		if p.user == nil && !s.anyAnonymous {
 			return errUnauthorized
 		}
-		c.Set(ctxPrincipal, p)
 		return next(c)
 	}
 }

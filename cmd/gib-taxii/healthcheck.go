@@ -52,15 +52,21 @@ func runHealthcheck(ctx context.Context, e env, args []string) error {
 // selfURL is the /healthz of the listener cfg serves on, reached over
 // loopback when it listens on every address.
 func selfURL(cfg Config) string {
-	host, port, _ := net.SplitHostPort(cfg.TAXII.Listen)
-	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
-		host = "127.0.0.1"
-	}
 	scheme := "http"
 	if cfg.TAXII.TLS.CertFile != "" {
 		scheme = "https"
 	}
-	return scheme + "://" + net.JoinHostPort(host, port) + "/healthz"
+	return scheme + "://" + reachable(cfg.TAXII.Listen) + "/healthz"
+}
+
+// reachable is where this machine reaches a listen address: loopback for
+// one that listens on every address (":8080", "0.0.0.0:8080", "[::]:8080").
+func reachable(listen string) string {
+	host, port, _ := net.SplitHostPort(listen)
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
 }
 
 func caPool(path string) (*x509.CertPool, error) {

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"sort"
 	"strings"
 
 	gibtaxii "github.com/gib-taxii/gib-taxii"
@@ -123,13 +122,8 @@ func mapFile(engine *mapping.Engine, collection string, raw []byte, explain bool
 // printDrops reports on stderr what no object was made of, and why.
 func printDrops(e env, res mapping.Result) {
 	counts := res.DropCounts()
-	reasons := make([]string, 0, len(counts))
-	for r := range counts {
-		reasons = append(reasons, r)
-	}
-	sort.Strings(reasons)
-	parts := make([]string, 0, len(reasons))
-	for _, r := range reasons {
+	parts := make([]string, 0, len(counts))
+	for _, r := range sortedKeys(counts) {
 		parts = append(parts, fmt.Sprintf("%s %d", r, counts[r]))
 	}
 	fmt.Fprintf(e.stderr, "%d object(s); dropped %d value(s)", len(res.Objects), len(res.Dropped))

@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"sort"
 	"text/tabwriter"
 	"time"
 
@@ -80,11 +78,7 @@ func remoteStatus(ctx context.Context, e env, cfg Config) error {
 	if cfg.Ops.Listen == "off" {
 		return errors.New("status: serve holds the store and ops.listen is off: turn it on to see the running server's state")
 	}
-	host, port, _ := net.SplitHostPort(cfg.Ops.Listen)
-	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
-		host = "127.0.0.1"
-	}
-	base := "http://" + net.JoinHostPort(host, port)
+	base := "http://" + reachable(cfg.Ops.Listen)
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	var colls []servedCollection
@@ -103,12 +97,7 @@ func remoteStatus(ctx context.Context, e env, cfg Config) error {
 	w := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	printCollections(w, colls)
 	fmt.Fprintln(w, "\nGROUP-IB COLLECTION\tSTATUS\tQUEUED\tLAST SUCCESS\tERRORS\tREASON")
-	names := make([]string, 0, len(ready.Collections))
-	for n := range ready.Collections {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range sortedKeys(ready.Collections) {
 		c := ready.Collections[n]
 		fmt.Fprintf(w, "%s\t%s\t%d\t%s\t%d\t%s\n", n, c.Status, c.Queued, ago(c.LastSuccess), c.Errors, c.Reason)
 	}
