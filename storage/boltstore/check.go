@@ -144,7 +144,7 @@ func (cc *collectionCheck) checkObjects(objects *bolt.Bucket) {
 	_ = objects.ForEach(func(k, v []byte) error {
 		cc.versions++
 		cc.rep.Versions++
-		id, version, ok := splitObjectKey(k)
+		id, version, ok := splitIDKey(k)
 		if !ok {
 			cc.rep.add("collection %s: object key %q malformed", cc.name, k)
 			return nil
@@ -174,11 +174,4 @@ func (cc *collectionCheck) checkJSON(id []byte, version stamp, rec record) {
 		cc.rep.add("collection %s: object %s version %s holds %s version %s", cc.name, id, version.time().Format(time.RFC3339Nano),
 			obj.ID, obj.VersionText)
 	}
-}
-
-func splitObjectKey(k []byte) (id []byte, version stamp, ok bool) {
-	if len(k) < 10 || k[len(k)-9] != 0 {
-		return nil, 0, false
-	}
-	return k[:len(k)-9], stampAt(k[len(k)-8:]), true
 }

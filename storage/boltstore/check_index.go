@@ -13,12 +13,12 @@ func (cc *collectionCheck) checkHistory(objects, history *bolt.Bucket) {
 	n := 0
 	_ = history.ForEach(func(k, v []byte) error {
 		n++
-		if len(k) < 10 || k[len(k)-9] != 0 || len(v) != 8 {
+		id, added, ok := splitIDKey(k)
+		if !ok || len(v) != 8 {
 			cc.rep.add("collection %s: history entry %q malformed", cc.name, k)
 			return nil
 		}
-		key := append(append([]byte(nil), k[:len(k)-8]...), v...)
-		cc.entryNames(objects, "history", key, stampAt(k[len(k)-8:]))
+		cc.entryNames(objects, "history", objectKey(string(id), stampAt(v)), added)
 		return nil
 	})
 	if n != cc.versions {
@@ -84,11 +84,11 @@ func (cc *collectionCheck) checkIndex(objects, index *bolt.Bucket) {
 
 // checkBound: a first/last entry names the id's first/last version.
 func (cc *collectionCheck) checkBound(cur *bolt.Cursor, kind byte, key []byte) {
-	id, _, ok := splitObjectKey(key)
+	id, _, ok := splitIDKey(key)
 	if !ok {
 		return
 	}
-	prefix := append(append([]byte(nil), id...), 0)
+	prefix := idPrefix(string(id))
 	var want []byte
 	if kind == kindLast {
 		want, _ = lastWithPrefix(cur, prefix)
@@ -100,22 +100,8 @@ func (cc *collectionCheck) checkBound(cur *bolt.Cursor, kind byte, key []byte) {
 	}
 }
 
-func splitIndexKey(k []byte) (kind byte, typ []byte, added stamp, ok bool) {
-	if len(k) < 10 || k[len(k)-9] != 0 {
-		return 0, nil, 0, false
-	}
-	kind = k[0]
-	if kind != kindAll && kind != kindFirst && kind != kindLast {
-		return 0, nil, 0, false
-	}
-	if t := k[1 : len(k)-9]; len(t) > 0 {
-		typ = t
-	}
-	return kind, typ, stampAt(k[len(k)-8:]), true
-}
-
 func fmtKey(key []byte) string {
-	id, v, ok := splitObjectKey(key)
+	id, v, ok := splitIDKey(key)
 	if !ok {
 		return fmt.Sprintf("%q", key)
 	}

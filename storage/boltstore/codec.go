@@ -57,6 +57,29 @@ func historyKey(id string, added stamp) []byte {
 	return added.appendTo(idPrefix(id))
 }
 
+// splitIDKey undoes objectKey and historyKey: <id> 0x00 <stamp>.
+func splitIDKey(k []byte) (id []byte, s stamp, ok bool) {
+	if len(k) < 10 || k[len(k)-9] != 0 {
+		return nil, 0, false
+	}
+	return k[:len(k)-9], stampAt(k[len(k)-8:]), true
+}
+
+// splitIndexKey undoes indexKey; typ is nil for the untyped entries.
+func splitIndexKey(k []byte) (kind byte, typ []byte, added stamp, ok bool) {
+	if len(k) < 10 || k[len(k)-9] != 0 {
+		return 0, nil, 0, false
+	}
+	kind = k[0]
+	if kind != kindAll && kind != kindFirst && kind != kindLast {
+		return 0, nil, 0, false
+	}
+	if t := k[1 : len(k)-9]; len(t) > 0 {
+		typ = t
+	}
+	return kind, typ, stampAt(k[len(k)-8:]), true
+}
+
 // record is the value stored under an objects key.
 //
 //	[0]      format (1)
