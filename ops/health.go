@@ -35,37 +35,35 @@ func Healthz(w http.ResponseWriter, _ *http.Request) {
 // with status "degraded" and the reasons when a collection's ingest is
 // stopped (bad credentials, IP not allow-listed) or failing: the TAXII API
 // still serves what is stored.
-func Readyz(check Check) http.HandlerFunc {
+func Readyz(check Check) http.HandlerFunc { return readyz(check, false) }
+
+// ReadyzBare answers like Readyz with the status alone: for ports that
+// anyone may reach, where error texts (file paths) and ingest details
+// have no place.
+func ReadyzBare(check Check) http.HandlerFunc { return readyz(check, true) }
+
+func readyz(check Check, bare bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 		defer cancel()
 		cols, err := check(ctx)
+		status, res := http.StatusOK, readiness{Status: "ok", Store: "ok", Collections: cols}
 		if err != nil {
-			writeJSON(w, http.StatusServiceUnavailable, readiness{Status: "unavailable", Store: err.Error()})
-			return
+			status, res = http.StatusServiceUnavailable, readiness{Status: "unavailable", Store: err.Error()}
 		}
-		res := readiness{Status: "ok", Store: "ok", Collections: cols}
 		for _, c := range cols {
 			if c.Status == "degraded" {
 				res.Status = "degraded"
 			}
 		}
-		writeJSON(w, http.StatusOK, res)
-	}
-}
-
-// ReadyzBare answers like Readyz with the status alone: for ports that
-// anyone may reach, where error texts (file paths) and ingest details
-// have no place.
-func ReadyzBare(check Check) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
-		defer cancel()
-		if _, err := check(ctx); err != nil {
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+		if bare {
+			if err == nil {
+				res.Status = "ok" // degraded ingest is a detail too
+			}
+			writeJSON(w, status, map[string]string{"status": res.Status})
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		writeJSON(w, status, res)
 	}
 }
 
