@@ -9,10 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gib-taxii/gib-taxii/internal/testkit"
 	"github.com/gib-taxii/gib-taxii/storage"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	bolt "go.etcd.io/bbolt"
 )
 
 // TestDamagedStoreFailsSafe: a store with 64 KiB overwritten in the middle
@@ -79,20 +79,9 @@ func TestDamagedStoreFailsSafe(t *testing.T) {
 // damage) and overwrites 64 KiB in the middle of its pages with zeros.
 func damageMiddle(t *testing.T, path string) {
 	t.Helper()
-	tmp := path + ".compact"
-	from, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
+	compact, inUse := testkit.CompactBolt(t, path)
+	raw, err := os.ReadFile(compact)
 	require.NoError(t, err)
-	to, err := bolt.Open(tmp, 0o600, nil)
-	require.NoError(t, err)
-	require.NoError(t, bolt.Compact(to, from, 1<<20))
-	var size int64
-	require.NoError(t, to.View(func(tx *bolt.Tx) error { size = tx.Size(); return nil }))
-	require.NoError(t, to.Close())
-	require.NoError(t, from.Close())
-	require.NoError(t, os.Rename(tmp, path))
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	require.NoError(t, err)
-	_, err = f.WriteAt(make([]byte, 64<<10), (size/2)&^4095)
-	require.NoError(t, err)
-	require.NoError(t, f.Close())
+	require.NoError(t, os.WriteFile(path, raw, 0o600))
+	testkit.Overwrite(t, path, inUse/2, make([]byte, 64<<10))
 }

@@ -161,6 +161,15 @@ func TestExportRefusesUnknownType(t *testing.T) {
 // get fetches a TAXII URL with Basic auth and decodes the JSON body.
 func get(t *testing.T, url, user, password string) (int, http.Header, map[string]any) {
 	t.Helper()
+	status, header, body := getRaw(t, url, user, password)
+	var v map[string]any
+	require.NoError(t, json.Unmarshal(body, &v), string(body))
+	return status, header, v
+}
+
+// getRaw fetches a TAXII URL with Basic auth as a TAXII client does.
+func getRaw(t *testing.T, url, user, password string) (int, http.Header, []byte) {
+	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, url, nil)
 	require.NoError(t, err)
 	req.SetBasicAuth(user, password)
@@ -170,9 +179,7 @@ func get(t *testing.T, url, user, password string) (int, http.Header, map[string
 	defer res.Body.Close()
 	body, err := io.ReadAll(res.Body)
 	require.NoError(t, err)
-	var v map[string]any
-	require.NoError(t, json.Unmarshal(body, &v), string(body))
-	return res.StatusCode, res.Header, v
+	return res.StatusCode, res.Header, body
 }
 
 // TestServeEndToEnd imports a bundle, serves it on a random loopback port

@@ -7,7 +7,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -146,16 +145,8 @@ func runCurl(t *testing.T, cmd, base, user, password string) []byte {
 }
 
 func getAs(t *testing.T, u, user, password string) []byte {
-	req, err := http.NewRequest(http.MethodGet, u, nil)
-	require.NoError(t, err)
-	req.SetBasicAuth(user, password)
-	req.Header.Set("Accept", "application/taxii+json;version=2.1")
-	res, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	require.NoError(t, err)
-	require.Equal(t, http.StatusOK, res.StatusCode, string(body))
+	status, _, body := getRaw(t, u, user, password)
+	require.Equal(t, http.StatusOK, status, string(body))
 	return body
 }
 

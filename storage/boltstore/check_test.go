@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -12,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gib-taxii/gib-taxii/internal/testkit"
 	"github.com/gib-taxii/gib-taxii/storage"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -126,7 +126,7 @@ func TestDamagedPagesNeverCrash(t *testing.T) {
 func damageAndUse(t *testing.T, fill string, at float64) {
 	s, loose := filledStore(t, 2000)
 	require.NoError(t, s.Close())
-	path, inUse := compact(t, loose)
+	path, inUse := testkit.CompactBolt(t, loose)
 	damage(t, path, fill, int64(float64(inUse)*at))
 
 	s, err := Open(path, Options{})
@@ -166,27 +166,9 @@ func damageAndUse(t *testing.T, fill string, at float64) {
 	assert.Contains(t, s.Fault().Error(), "restore", "and says what to do")
 }
 
-// compact copies a store without its free pages, so that the damage
-// lands on pages in use.
-func compact(t *testing.T, src string) (path string, inUse int64) {
+// damage overwrites 64 KiB at off with zeros, 0xff or random bytes.
+func damage(t *testing.T, path, fill string, off int64) {
 	t.Helper()
-	dst := filepath.Join(t.TempDir(), "compact.db")
-	from, err := bolt.Open(src, 0o600, &bolt.Options{ReadOnly: true})
-	require.NoError(t, err)
-	defer from.Close()
-	to, err := bolt.Open(dst, 0o600, nil)
-	require.NoError(t, err)
-	require.NoError(t, bolt.Compact(to, from, 1<<20))
-	require.NoError(t, to.View(func(tx *bolt.Tx) error { inUse = tx.Size(); return nil }))
-	require.NoError(t, to.Close())
-	return dst, inUse
-}
-
-func damage(t *testing.T, path, fill string, at int64) {
-	t.Helper()
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	require.NoError(t, err)
-	defer f.Close()
 	buf := make([]byte, 64<<10)
 	switch fill {
 	case "ones":
@@ -199,9 +181,7 @@ func damage(t *testing.T, path, fill string, at int64) {
 			buf[i] = byte(r.Uint32())
 		}
 	}
-	_, err = f.WriteAt(buf, at&^4095)
-	require.NoError(t, err)
-	require.False(t, errors.Is(err, os.ErrClosed))
+	testkit.Overwrite(t, path, off, buf)
 }
 
 // TestPageNumberPastTheEnd: a branch element naming a page past the end of
@@ -211,7 +191,7 @@ func damage(t *testing.T, path, fill string, at int64) {
 func TestPageNumberPastTheEnd(t *testing.T) {
 	s, loose := filledStore(t, 3000)
 	require.NoError(t, s.Close())
-	path, _ := compact(t, loose)
+	path, _ := testkit.CompactBolt(t, loose)
 	patchBranch(t, path, 0x100000)
 
 	s, err := Open(path, Options{})
