@@ -22,12 +22,7 @@ import (
 // keeps answering, with /readyz at 503 and the damage in /metrics.
 func TestDamagedStoreFailsSafe(t *testing.T) {
 	cfgPath, cfg := writeConfig(t)
-	var objs []string
-	for i := range 3000 {
-		objs = append(objs, indicator(i))
-	}
-	e, _, _ := testEnv("")
-	require.NoError(t, run(context.Background(), e, []string{"import", "--config", cfgPath, "--collection", "indicators", writeBundle(t, objs...)}))
+	importIndicators(t, cfgPath, 3000)
 	damageMiddle(t, cfg.Storage.Path)
 
 	for _, args := range [][]string{

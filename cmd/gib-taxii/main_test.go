@@ -73,6 +73,18 @@ func writeBundle(t *testing.T, objects ...string) string {
 	return path
 }
 
+// importIndicators imports indicators 0..n-1 into the config's
+// indicators collection.
+func importIndicators(t *testing.T, cfgPath string, n int) {
+	t.Helper()
+	var objs []string
+	for i := range n {
+		objs = append(objs, indicator(i))
+	}
+	e, _, _ := testEnv("")
+	require.NoError(t, run(context.Background(), e, []string{"import", "--config", cfgPath, "--collection", "indicators", writeBundle(t, objs...)}))
+}
+
 func indicator(n int) string {
 	return fmt.Sprintf(`{"type":"indicator","spec_version":"2.1","id":"indicator--%08x-1111-4222-8333-444444444444",
 		"created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z",
@@ -186,12 +198,8 @@ func getRaw(t *testing.T, url, user, password string) (int, http.Header, []byte)
 // over real HTTP, pages through it, and shuts down cleanly.
 func TestServeEndToEnd(t *testing.T) {
 	cfgPath, cfg := writeConfig(t)
-	var objs []string
-	for i := range 7 {
-		objs = append(objs, indicator(i))
-	}
+	importIndicators(t, cfgPath, 7)
 	e, _, _ := testEnv("")
-	require.NoError(t, run(context.Background(), e, []string{"import", "--config", cfgPath, "--collection", "indicators", writeBundle(t, objs...)}))
 
 	ctx, cancel := context.WithCancel(context.Background())
 	addr, opsAddr := make(chan string, 1), make(chan string, 1)

@@ -6,7 +6,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -35,7 +34,7 @@ func TestNewcomerFollowsTheREADME(t *testing.T) {
 	require.Equal(t, "go build -o gib-taxii ./cmd/gib-taxii", cmds[0])
 	copyFile(t, bin, filepath.Join(dir, "gib-taxii"), 0o755)
 	copyFile(t, "../../config.example.yaml", filepath.Join(dir, "config.example.yaml"), 0o600)
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "bundle.json"), []byte(newcomerBundle(3)), 0o600))
+	copyFile(t, writeBundle(t, indicator(0), indicator(1), indicator(2)), filepath.Join(dir, "bundle.json"), 0o600)
 
 	hash := strings.TrimSpace(shell(t, dir, cmds[1]))
 	require.True(t, strings.HasPrefix(hash, "$2a$"), "hash-password: %s", hash)
@@ -169,16 +168,6 @@ func pageThrough(t *testing.T, first string) int {
 	}
 	t.Fatal("paging did not end")
 	return n
-}
-
-func newcomerBundle(n int) string {
-	var objs []string
-	for i := range n {
-		objs = append(objs, fmt.Sprintf(`{"type":"indicator","spec_version":"2.1","id":"indicator--%08x-1111-4222-8333-444444444444",`+
-			`"created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","pattern":"[ipv4-addr:value = '198.51.100.%d']",`+
-			`"pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"}`, i, i))
-	}
-	return `{"type":"bundle","id":"bundle--0c7e3a1f-5b2d-4e8a-9f6c-1d3b5a7e9c2f","objects":[` + strings.Join(objs, ",") + `]}`
 }
 
 func copyFile(t *testing.T, from, to string, mode os.FileMode) {
