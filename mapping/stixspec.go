@@ -21,6 +21,8 @@ type typeSpec struct {
 	allowed map[string]bool
 	// custom is set for x- types: any property.
 	custom bool
+	// oneOf are properties of which at least one is required.
+	oneOf []string
 }
 
 // withAllowed fills a spec's allowed set.

@@ -39,15 +39,28 @@ var moreTypes = map[string]typeSpec{
 }
 
 func init() {
-	for name, t := range moreTypes {
-		moreTypes[name] = withAllowed(t) // once, not per object validated
+	for _, types := range []map[string]typeSpec{moreTypes, externalTypes} {
+		for name, t := range types {
+			types[name] = withAllowed(t) // once, not per object validated
+		}
 	}
+}
+
+// externalTypes replace the engine's spec of a type for objects from
+// outside: what STIX allows but the engine never writes.
+var externalTypes = map[string]typeSpec{
+	// The deprecated objects may stand for object_refs (STIX 2.1 §4.13).
+	"observed-data": {kind: kindSDO, props: []string{"first_observed", "last_observed", "number_observed", "object_refs", "objects"},
+		required: []string{"first_observed", "last_observed", "number_observed"}, oneOf: []string{"object_refs", "objects"}},
 }
 
 // lookupAnyType is lookupType for objects from outside the mapping: every
 // STIX 2.1 type, and custom x- types (SDOs whose own properties are their
 // author's business).
 func lookupAnyType(name string) (typeSpec, bool) {
+	if t, ok := externalTypes[name]; ok {
+		return t, true
+	}
 	if t, ok := lookupType(name); ok {
 		return t, true
 	}

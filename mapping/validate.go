@@ -40,26 +40,28 @@ func validateWith(obj map[string]any, v validation) error {
 		return fmt.Errorf("id %q is not a %s identifier", obj["id"], typ)
 	}
 	for _, p := range slices.Concat(commonRequired[spec.kind], spec.required) {
-		if isEmpty(obj[p]) && !(v.external && typ == "observed-data" && p == "object_refs" && obj["objects"] != nil) {
+		if isEmpty(obj[p]) {
 			return fmt.Errorf("%s: required property %s is missing", typ, p)
 		}
 	}
+	if len(spec.oneOf) > 0 && !slices.ContainsFunc(spec.oneOf, func(p string) bool { return !isEmpty(obj[p]) }) {
+		return fmt.Errorf("%s: one of %s is required", typ, strings.Join(spec.oneOf, ", "))
+	}
 	for p := range obj {
-		if !spec.allowsProperty(p) && !(v.external && typ == "observed-data" && p == "objects") {
+		if !spec.allowsProperty(p) {
 			return fmt.Errorf("%s: %s is not a property of the type", typ, p)
 		}
 	}
 	if err := checkTimestamps(obj, v.checkTS); err != nil {
 		return err
 	}
-	checks := []func(map[string]any, typeSpec) error{checkConfidence, checkRefs, checkVocab}
-	if v.external {
-		checks[2] = checkClosedVocab
-	}
-	for _, check := range checks {
+	for _, check := range []func(map[string]any, typeSpec) error{checkConfidence, checkRefs} {
 		if err := check(obj, spec); err != nil {
 			return err
 		}
+	}
+	if err := checkVocab(obj, spec, v.external); err != nil {
+		return err
 	}
 	return checkType(typ, obj)
 }
@@ -67,17 +69,6 @@ func validateWith(obj map[string]any, v validation) error {
 // closedVocabs are the properties whose values STIX 2.1 enumerates (the
 // others are open vocabularies: any value is valid).
 var closedVocabs = map[string]bool{"opinion": true}
-
-func checkClosedVocab(obj map[string]any, spec typeSpec) error {
-	closed := spec
-	closed.vocab = map[string]map[string]bool{}
-	for prop, vocab := range spec.vocab {
-		if closedVocabs[prop] {
-			closed.vocab[prop] = vocab
-		}
-	}
-	return checkVocab(obj, closed)
-}
 
 // instant is a checked timestamp's time, compared as times: precisions
 // differ between writers, so their texts do not sort.
@@ -149,8 +140,13 @@ func checkRefs(obj map[string]any, _ typeSpec) error {
 	return nil
 }
 
-func checkVocab(obj map[string]any, spec typeSpec) error {
+// checkVocab checks values against their vocabularies: every one for the
+// engine's own objects, the closed ones only when open is set.
+func checkVocab(obj map[string]any, spec typeSpec, open bool) error {
 	for prop, vocab := range spec.vocab {
+		if open && !closedVocabs[prop] {
+			continue
+		}
 		for _, v := range appendFlat(nil, obj[prop]) {
 			if s := scalarString(v); !vocab[s] {
 				return fmt.Errorf("%s: %q is not in the STIX 2.1 vocabulary", prop, s)

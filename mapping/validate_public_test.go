@@ -30,9 +30,10 @@ func TestValidateObject(t *testing.T) {
 		assert.NoError(t, ValidateObject([]byte(raw)), name)
 	}
 	for name, raw := range map[string]string{
-		"closed vocabulary":        `{"type":"opinion",` + base + `,"id":"opinion--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","opinion":"maybe","object_refs":["indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"]}`,
-		"modified before, finer":   `{"type":"malware","spec_version":"2.1","id":"malware--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","created":"2026-01-01T00:00:00.1235Z","modified":"2026-01-01T00:00:00.123Z","name":"x","is_family":true}`,
-		"sdo without spec_version": `{"type":"malware","id":"malware--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","name":"x","is_family":true}`,
+		"closed vocabulary":             `{"type":"opinion",` + base + `,"id":"opinion--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","opinion":"maybe","object_refs":["indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"]}`,
+		"modified before, finer":        `{"type":"malware","spec_version":"2.1","id":"malware--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","created":"2026-01-01T00:00:00.1235Z","modified":"2026-01-01T00:00:00.123Z","name":"x","is_family":true}`,
+		"observed-data without objects": `{"type":"observed-data",` + base + `,"id":"observed-data--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","first_observed":"2026-01-01T00:00:00Z","last_observed":"2026-01-01T00:00:00Z","number_observed":1}`,
+		"sdo without spec_version":      `{"type":"malware","id":"malware--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","name":"x","is_family":true}`,
 	} {
 		assert.Error(t, ValidateObject([]byte(raw)), name)
 	}
