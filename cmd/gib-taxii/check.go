@@ -38,8 +38,7 @@ func runCheck(ctx context.Context, e env, args []string) error {
 	}
 	for _, c := range cfg.ingestCollections() {
 		if _, err := ingest.LoadState(ctx, store, c.Name); err != nil {
-			rep.Total++
-			rep.Problems = append(rep.Problems, "ingest state: "+err.Error())
+			rep.Add("ingest state: %v", err)
 		}
 	}
 	fmt.Fprintf(e.stdout, "store %s: %d object versions in %d collections, checked in %s\n",

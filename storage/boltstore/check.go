@@ -40,7 +40,9 @@ func (r CheckReport) OK() bool { return r.Total == 0 }
 
 const maxProblems = 50
 
-func (r *CheckReport) add(format string, args ...any) {
+// Add records a problem (for checks of what the store holds for others,
+// such as ingest state); the first maxProblems are kept.
+func (r *CheckReport) Add(format string, args ...any) {
 	if r.Total++; len(r.Problems) < maxProblems {
 		r.Problems = append(r.Problems, fmt.Sprintf(format, args...))
 	}
@@ -64,7 +66,7 @@ func (s *Store) Check(ctx context.Context, opts CheckOptions) (CheckReport, erro
 				return err
 			}
 			for err := range tx.Check() {
-				rep.add("bbolt: %v", err)
+				rep.Add("bbolt: %v", err)
 			}
 		}
 		if opts.SkipInvariants {
@@ -86,7 +88,7 @@ func (s *Store) Check(ctx context.Context, opts CheckOptions) (CheckReport, erro
 	if errors.As(err, &d) {
 		// bbolt gave up on a page while the invariants were walked: that
 		// is a finding, not a failure to check.
-		rep.add("bbolt: %s", d.Detail)
+		rep.Add("bbolt: %s", d.Detail)
 		err = nil
 	}
 	if err != nil {
@@ -101,17 +103,17 @@ func (s *Store) Check(ctx context.Context, opts CheckOptions) (CheckReport, erro
 func checkMeta(tx *bolt.Tx, rep *CheckReport) {
 	meta := tx.Bucket(bucketMeta)
 	if v := string(meta.Get(keySchema)); v != strconv.Itoa(SchemaVersion) {
-		rep.add("meta: schema %q, want %d", v, SchemaVersion)
+		rep.Add("meta: schema %q, want %d", v, SchemaVersion)
 	}
 	if n := len(meta.Get(keyPagingKey)); n != 32 {
-		rep.add("meta: paging key of %d bytes, want 32", n)
+		rep.Add("meta: paging key of %d bytes, want 32", n)
 	}
 	seen := map[string]string{}
 	_ = tx.Bucket(bucketCollectionIDs).ForEach(func(k, v []byte) error {
 		if _, err := uuid.Parse(string(v)); err != nil || len(v) != 36 {
-			rep.add("collection id of %q: %q is not a UUID", k, v)
+			rep.Add("collection id of %q: %q is not a UUID", k, v)
 		} else if other, dup := seen[string(v)]; dup {
-			rep.add("collection id %s given to both %q and %q", v, other, k)
+			rep.Add("collection id %s given to both %q and %q", v, other, k)
 		}
 		seen[string(v)] = string(k)
 		return nil
@@ -130,7 +132,7 @@ type collectionCheck struct {
 func (cc *collectionCheck) run() {
 	objects, index, history := cc.b.Bucket(bucketObjects), cc.b.Bucket(bucketIndex), cc.b.Bucket(bucketHistory)
 	if objects == nil || index == nil || history == nil {
-		cc.rep.add("collection %s: missing objects, index or history bucket", cc.name)
+		cc.rep.Add("collection %s: missing objects, index or history bucket", cc.name)
 		return
 	}
 	cc.checkObjects(objects)
@@ -146,7 +148,7 @@ func (cc *collectionCheck) checkObjects(objects *bolt.Bucket) {
 		cc.rep.Versions++
 		id, version, ok := splitIDKey(k)
 		if !ok {
-			cc.rep.add("collection %s: object key %q malformed", cc.name, k)
+			cc.rep.Add("collection %s: object key %q malformed", cc.name, k)
 			return nil
 		}
 		if !bytes.Equal(id, prevID) {
@@ -155,7 +157,7 @@ func (cc *collectionCheck) checkObjects(objects *bolt.Bucket) {
 		}
 		rec, err := decodeRecord(v)
 		if err != nil {
-			cc.rep.add("collection %s: object %s: %v", cc.name, k[:len(id)], err)
+			cc.rep.Add("collection %s: object %s: %v", cc.name, k[:len(id)], err)
 			return nil
 		}
 		if cc.objects {
@@ -169,9 +171,9 @@ func (cc *collectionCheck) checkJSON(id []byte, version stamp, rec record) {
 	obj, err := storage.ParseObject(rec.json)
 	switch {
 	case err != nil:
-		cc.rep.add("collection %s: object %s: %v", cc.name, id, err)
+		cc.rep.Add("collection %s: object %s: %v", cc.name, id, err)
 	case obj.ID != string(id) || stampOf(obj.Version) != version:
-		cc.rep.add("collection %s: object %s version %s holds %s version %s", cc.name, id, version.time().Format(time.RFC3339Nano),
+		cc.rep.Add("collection %s: object %s version %s holds %s version %s", cc.name, id, version.time().Format(time.RFC3339Nano),
 			obj.ID, obj.VersionText)
 	}
 }

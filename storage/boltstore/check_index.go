@@ -15,14 +15,14 @@ func (cc *collectionCheck) checkHistory(objects, history *bolt.Bucket) {
 		n++
 		id, added, ok := splitIDKey(k)
 		if !ok || len(v) != 8 {
-			cc.rep.add("collection %s: history entry %q malformed", cc.name, k)
+			cc.rep.Add("collection %s: history entry %q malformed", cc.name, k)
 			return nil
 		}
 		cc.entryNames(objects, "history", objectKey(string(id), stampAt(v)), added)
 		return nil
 	})
 	if n != cc.versions {
-		cc.rep.add("collection %s: %d history entries for %d versions", cc.name, n, cc.versions)
+		cc.rep.Add("collection %s: %d history entries for %d versions", cc.name, n, cc.versions)
 	}
 }
 
@@ -31,12 +31,12 @@ func (cc *collectionCheck) checkHistory(objects, history *bolt.Bucket) {
 func (cc *collectionCheck) entryNames(objects *bolt.Bucket, what string, key []byte, added stamp) bool {
 	v := objects.Get(key)
 	if v == nil {
-		cc.rep.add("collection %s: %s entry at %s names %q, which is not stored", cc.name, what, added.time(), key)
+		cc.rep.Add("collection %s: %s entry at %s names %q, which is not stored", cc.name, what, added.time(), key)
 		return false
 	}
 	rec, err := decodeRecord(v)
 	if err == nil && rec.added != added {
-		cc.rep.add("collection %s: %s entry at %s names %q, added at %s", cc.name, what, added.time(), key, rec.added.time())
+		cc.rep.Add("collection %s: %s entry at %s names %q, added at %s", cc.name, what, added.time(), key, rec.added.time())
 		return false
 	}
 	return err == nil
@@ -51,7 +51,7 @@ func (cc *collectionCheck) checkIndex(objects, index *bolt.Bucket) {
 	_ = index.ForEach(func(k, v []byte) error {
 		kind, typ, added, ok := splitIndexKey(k)
 		if !ok {
-			cc.rep.add("collection %s: index key %q malformed", cc.name, k)
+			cc.rep.Add("collection %s: index key %q malformed", cc.name, k)
 			return nil
 		}
 		family := string(kind)
@@ -59,7 +59,7 @@ func (cc *collectionCheck) checkIndex(objects, index *bolt.Bucket) {
 			family += "+type"
 			// typ points into the memory map: compare, never append to it.
 			if !bytes.HasPrefix(v, typ) || !bytes.HasPrefix(v[len(typ):], []byte("--")) {
-				cc.rep.add("collection %s: %s index of type %s names %q", cc.name, string(kind), typ, v)
+				cc.rep.Add("collection %s: %s index of type %s names %q", cc.name, string(kind), typ, v)
 			}
 		}
 		counts[family]++
@@ -76,7 +76,7 @@ func (cc *collectionCheck) checkIndex(objects, index *bolt.Bucket) {
 		}
 		for _, family := range []string{string(kind), string(kind) + "+type"} {
 			if counts[family] != want {
-				cc.rep.add("collection %s: %d entries in index %s, want %d", cc.name, counts[family], family, want)
+				cc.rep.Add("collection %s: %d entries in index %s, want %d", cc.name, counts[family], family, want)
 			}
 		}
 	}
@@ -96,7 +96,7 @@ func (cc *collectionCheck) checkBound(cur *bolt.Cursor, kind byte, key []byte) {
 		want, _ = cur.Seek(prefix)
 	}
 	if !bytes.Equal(want, key) {
-		cc.rep.add("collection %s: index %c names %s, not the %s version", cc.name, kind, fmtKey(key), map[byte]string{kindFirst: "first", kindLast: "last"}[kind])
+		cc.rep.Add("collection %s: index %c names %s, not the %s version", cc.name, kind, fmtKey(key), map[byte]string{kindFirst: "first", kindLast: "last"}[kind])
 	}
 }
 
