@@ -215,9 +215,7 @@ func collectionHealth(st ingest.State, stale time.Duration, now time.Time) ops.C
 	case now.Sub(st.LastSuccess) > stale:
 		h.Status, h.Reason = "degraded", "no successful pass since "+st.LastSuccess.UTC().Format(time.RFC3339)
 	}
-	if len(h.Reason) > 300 {
-		h.Reason = h.Reason[:300] + "..."
-	}
+	h.Reason = clip(h.Reason, 300)
 	return h
 }
 

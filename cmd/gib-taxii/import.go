@@ -119,12 +119,13 @@ func idOf(raw json.RawMessage) string {
 	if json.Unmarshal(raw, &head) != nil || head.ID == "" {
 		return "(no id)"
 	}
-	return clipID(head.ID)
+	return clip(head.ID, 100)
 }
 
-func clipID(s string) string {
-	if len(s) > 100 {
-		return s[:100] + "..."
+// clip cuts a text shown to an operator to n bytes: a summary is enough.
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "..."
 	}
 	return s
 }
