@@ -1,5 +1,7 @@
 package storage
 
+import "time"
+
 // Write adds objects to one collection.
 type Write struct {
 	Collection string
@@ -17,12 +19,30 @@ type Cursor struct {
 	Update func(CommitResult) ([]byte, error)
 }
 
-// Batch is one unit of work committed atomically: all its writes and its
-// cursor, or nothing.
+// Receipt is what one TAXII Add Objects request did (the TAXII status
+// resource), committed in the same transaction as the objects it reports
+// on: a receipt never claims an object the store does not hold.
+type Receipt struct {
+	// Key names the receipt; the caller makes it unique.
+	Key string
+	// Owner is the only user the receipt is shown to.
+	Owner string
+	// Expires is when the receipt stops being shown; the store removes
+	// expired receipts as later ones are committed.
+	Expires time.Time
+	// JSON is the receipt. Build, if set, computes it inside the
+	// transaction from what the batch's writes did.
+	JSON  []byte
+	Build func(CommitResult) ([]byte, error)
+}
+
+// Batch is one unit of work committed atomically: all its writes, its
+// cursor and its receipt, or nothing.
 type Batch struct {
 	Writes []Write
-	// Cursor is optional.
-	Cursor *Cursor
+	// Cursor and Receipt are optional.
+	Cursor  *Cursor
+	Receipt *Receipt
 }
 
 // CommitResult counts what a committed batch changed.
@@ -32,4 +52,23 @@ type CommitResult struct {
 	// Unchanged counts objects whose id and version were already stored in
 	// that collection, which are no-ops.
 	Unchanged int
+	// Conflicts lists the unchanged objects whose stored version has other
+	// content: a version is written once, so these were not stored.
+	Conflicts []ObjectRef
+}
+
+// ObjectRef names one object of a batch: Batch.Writes[Write].Objects[Object].
+type ObjectRef struct {
+	Write, Object int
+}
+
+// Deletion removes versions of one object from one collection.
+type Deletion struct {
+	Collection string
+	ID         string
+	// Versions selects the versions removed; the zero value selects all
+	// of them (unlike a Query, where it means the last).
+	Versions Versions
+	// SpecVersions, if set, must include the stored spec_version.
+	SpecVersions []string
 }

@@ -22,12 +22,15 @@ func (s *Store) Commit(ctx context.Context, b storage.Batch) (storage.CommitResu
 	}
 	err := s.update(func(tx *bolt.Tx) error {
 		res = storage.CommitResult{}
-		for _, w := range b.Writes {
-			if err := s.writeCollection(ctx, tx, w, &res); err != nil {
+		for i, w := range b.Writes {
+			if err := s.writeCollection(ctx, tx, i, w, &res); err != nil {
 				return err
 			}
 		}
-		return putCursor(tx, b.Cursor, res)
+		if err := putCursor(tx, b.Cursor, res); err != nil {
+			return err
+		}
+		return s.putReceipt(tx, b.Receipt, res)
 	})
 	if err != nil {
 		return storage.CommitResult{}, fmt.Errorf("commit: %w", err)
@@ -60,7 +63,7 @@ type collectionWriter struct {
 	now                     func() stamp
 }
 
-func (s *Store) writeCollection(ctx context.Context, tx *bolt.Tx, w storage.Write, res *storage.CommitResult) error {
+func (s *Store) writeCollection(ctx context.Context, tx *bolt.Tx, wi int, w storage.Write, res *storage.CommitResult) error {
 	if w.Collection == "" {
 		return errors.New("write: empty collection id")
 	}
@@ -75,13 +78,17 @@ func (s *Store) writeCollection(ctx context.Context, tx *bolt.Tx, w storage.Writ
 				return err
 			}
 		}
-		added, err := cw.put(obj)
+		outcome, err := cw.put(obj)
 		if err != nil {
 			return fmt.Errorf("collection %s: object %d (%s): %w", w.Collection, i, obj.ID, err)
 		}
-		if added {
+		switch outcome {
+		case putAdded:
 			res.Added++
-		} else {
+		case putConflict:
+			res.Conflicts = append(res.Conflicts, storage.ObjectRef{Write: wi, Object: i})
+			res.Unchanged++
+		default:
 			res.Unchanged++
 		}
 	}
@@ -103,12 +110,25 @@ func openCollectionWriter(tx *bolt.Tx, collection string) (*collectionWriter, er
 		}
 	}
 	// The untyped 'A' family holds every entry: its last key is the
-	// collection's latest date_added.
+	// collection's latest date_added, unless that entry was deleted.
 	cw.index.FillPercent = 0.9
-	if k, _ := lastWithPrefix(cw.index.Cursor(), indexPrefix(kindAll, "")); k != nil {
-		cw.last = stampAt(k[len(k)-8:])
-	}
+	cw.last = lastAdded(c, cw.index)
 	return cw, nil
+}
+
+// lastAdded is the latest date_added ever given in a collection: the last
+// 'A' entry, or the mark a deletion left when it removed later entries.
+// A date_added is never given twice, even after a delete: a client that
+// saw it as X-TAXII-Date-Added-Last would skip the new entry.
+func lastAdded(coll, index *bolt.Bucket) stamp {
+	var last stamp
+	if k, _ := lastWithPrefix(index.Cursor(), indexPrefix(kindAll, "")); k != nil {
+		last = stampAt(k[len(k)-8:])
+	}
+	if v := coll.Get(keyLastAdded); len(v) == 8 && stampAt(v) > last {
+		last = stampAt(v)
+	}
+	return last
 }
 
 // allocate returns the next date_added: now, or one microsecond after the
@@ -128,45 +148,61 @@ type versionRef struct {
 	added   stamp
 }
 
-// put stores one object version and reports whether it was new.
-func (cw *collectionWriter) put(obj storage.Object) (bool, error) {
+// putOutcome is what put did with one object version.
+type putOutcome int
+
+const (
+	putAdded     putOutcome = iota
+	putUnchanged            // the same bytes were stored already
+	putConflict             // other bytes were stored under this id and version
+)
+
+// put stores one object version unless its id and version are stored.
+func (cw *collectionWriter) put(obj storage.Object) (putOutcome, error) {
 	if !storage.IsID(obj.ID) || !strings.HasPrefix(obj.ID, obj.Type+"--") || len(obj.JSON) == 0 {
-		return false, fmt.Errorf("%w: object was not built by storage.ParseObject", storage.ErrInvalidObject)
+		return 0, fmt.Errorf("%w: object was not built by storage.ParseObject", storage.ErrInvalidObject)
 	}
 	version := stampOf(obj.Version)
 	key := objectKey(obj.ID, version)
-	if cw.objects.Get(key) != nil {
-		return false, nil
+	if v := cw.objects.Get(key); v != nil {
+		rec, err := decodeRecord(v)
+		if err != nil {
+			return 0, fmt.Errorf("%w under key %q", err, key)
+		}
+		if bytes.Equal(rec.json, obj.JSON) {
+			return putUnchanged, nil
+		}
+		return putConflict, nil
 	}
 	first, last, err := cw.bounds(obj.ID)
 	if err != nil {
-		return false, err
+		return 0, err
 	}
 	added := cw.allocate()
 	val, err := encodeRecord(added, obj.SpecVersion, obj.VersionText, obj.JSON)
 	if err != nil {
-		return false, err
+		return 0, err
 	}
 	if err := cw.objects.Put(key, val); err != nil {
-		return false, err
+		return 0, err
 	}
 	if err := cw.history.Put(historyKey(obj.ID, added), version.appendTo(nil)); err != nil {
-		return false, err
+		return 0, err
 	}
 	if err := cw.indexEntry(kindAll, obj.Type, nil, added, key); err != nil {
-		return false, err
+		return 0, err
 	}
 	if last == nil || version > last.version {
 		if err := cw.indexEntry(kindLast, obj.Type, last, added, key); err != nil {
-			return false, err
+			return 0, err
 		}
 	}
 	if first == nil || version < first.version {
 		if err := cw.indexEntry(kindFirst, obj.Type, first, added, key); err != nil {
-			return false, err
+			return 0, err
 		}
 	}
-	return true, nil
+	return putAdded, nil
 }
 
 // indexEntry puts the untyped and typed index keys of one family, after

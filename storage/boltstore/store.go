@@ -30,8 +30,17 @@ var (
 
 	bucketCollectionIDs = []byte("collection_ids")
 
+	// Receipts of TAXII Add Objects requests, by key, and the same keys
+	// by expiry (<be64 expires> <key>) for pruning. Made by the first
+	// commit that has a receipt, so that opening a store writes nothing.
+	bucketReceipts      = []byte("receipts")
+	bucketReceiptExpiry = []byte("receipt_expiry")
+
 	keySchema    = []byte("schema")
 	keyPagingKey = []byte("paging_key")
+	// keyLastAdded, in a collection's bucket, is the latest date_added a
+	// deletion removed (see lastAdded).
+	keyLastAdded = []byte("last_added")
 )
 
 // Options tune a Store. The zero value is usable.

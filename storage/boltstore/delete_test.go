@@ -1,0 +1,171 @@
+package boltstore
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/gib-taxii/gib-taxii/storage"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// threeVersions stores versions at t0, t0+1h and t0+2h of one indicator
+// and one other object, and returns the indicator's id.
+func threeVersions(t *testing.T, s *Store) string {
+	t.Helper()
+	for h := 0; h < 3; h++ {
+		mustCommit(t, s, "c", stix(t, "indicator", 1, t0.Add(time.Duration(h)*time.Hour)))
+	}
+	mustCommit(t, s, "c", stix(t, "malware", 2, t0))
+	return stix(t, "indicator", 1, t0).ID
+}
+
+func storedVersionsOf(t *testing.T, s *Store, id string) []time.Time {
+	t.Helper()
+	var out []time.Time
+	for _, r := range mustRecords(t, s, storage.Query{Collection: "c", IDs: []string{id}, Versions: storage.Versions{All: true}}).Records {
+		out = append(out, r.Version)
+	}
+	return out
+}
+
+func TestDeleteSelectsVersions(t *testing.T) {
+	h := func(n int) time.Time { return t0.Add(time.Duration(n) * time.Hour) }
+	cases := []struct {
+		name    string
+		sel     storage.Deletion
+		removed int
+		left    []time.Time
+	}{
+		{"no version filter removes all", storage.Deletion{}, 3, nil},
+		{"all", storage.Deletion{Versions: storage.Versions{All: true}}, 3, nil},
+		{"first", storage.Deletion{Versions: storage.Versions{First: true}}, 1, []time.Time{h(1), h(2)}},
+		{"last", storage.Deletion{Versions: storage.Versions{Last: true}}, 1, []time.Time{h(0), h(1)}},
+		{"middle", storage.Deletion{Versions: storage.Versions{At: []time.Time{h(1)}}}, 1, []time.Time{h(0), h(2)}},
+		{"first and last", storage.Deletion{Versions: storage.Versions{First: true, Last: true}}, 2, []time.Time{h(1)}},
+		{"spec_version 2.1", storage.Deletion{SpecVersions: []string{"2.0", "2.1"}}, 3, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := MustOpen(t, Options{Now: newClock().Now})
+			id := threeVersions(t, s)
+			d := tc.sel
+			d.Collection, d.ID = "c", id
+			n, err := s.Delete(context.Background(), d)
+			require.NoError(t, err)
+			assert.Equal(t, tc.removed, n)
+			assert.Equal(t, tc.left, storedVersionsOf(t, s, id))
+
+			// The first and last views follow what is left (the store
+			// check at cleanup verifies every index family too).
+			for _, v := range []storage.Versions{{First: true}, {Last: true}} {
+				p := mustRecords(t, s, storage.Query{Collection: "c", IDs: []string{id}, Versions: v})
+				if len(tc.left) == 0 {
+					assert.Empty(t, p.Records)
+					continue
+				}
+				want := tc.left[0]
+				if v.Last {
+					want = tc.left[len(tc.left)-1]
+				}
+				require.Len(t, p.Records, 1)
+				assert.Equal(t, want, p.Records[0].Version)
+			}
+			typed := mustRecords(t, s, storage.Query{Collection: "c", Types: []string{"indicator"}, Versions: storage.Versions{All: true}})
+			assert.Len(t, typed.Records, len(tc.left), "the typed index follows")
+			exists, err := s.ObjectExists(context.Background(), "c", id)
+			require.NoError(t, err)
+			assert.Equal(t, len(tc.left) > 0, exists)
+			// The other object is untouched.
+			assert.Len(t, mustRecords(t, s, storage.Query{Collection: "c", Types: []string{"malware"}}).Records, 1)
+		})
+	}
+}
+
+func TestDeleteNothingSelected(t *testing.T) {
+	s := MustOpen(t, Options{Now: newClock().Now})
+	id := threeVersions(t, s)
+	for name, d := range map[string]storage.Deletion{
+		"unknown id":          {Collection: "c", ID: "indicator--00000009-0000-4000-8000-000000000000"},
+		"unknown collection":  {Collection: "other", ID: id},
+		"version not stored":  {Collection: "c", ID: id, Versions: storage.Versions{At: []time.Time{t0.Add(time.Minute)}}},
+		"spec_version 2.0":    {Collection: "c", ID: id, SpecVersions: []string{"2.0"}},
+		"malformed id":        {Collection: "c", ID: "indicator--nope"},
+		"id of another type":  {Collection: "c", ID: "malware--00000001-0000-4000-8000-000000000000"},
+		"empty collection id": {ID: id},
+	} {
+		n, err := s.Delete(context.Background(), d)
+		require.ErrorIs(t, err, storage.ErrNotFound, name)
+		assert.Zero(t, n, name)
+	}
+	assert.Len(t, storedVersionsOf(t, s, id), 3, "nothing was removed")
+}
+
+// A date_added is never given twice: after the latest entry is deleted, a
+// new entry made while the clock stands still still sorts after it, so a
+// client that saw the deleted entry's date_added as its resume point does
+// not skip the new one.
+func TestDeleteNeverReusesDateAdded(t *testing.T) {
+	clock := newClock()
+	path := filepath.Join(t.TempDir(), "store.db")
+	s, err := Open(path, Options{Now: clock.Now, NoSync: true})
+	require.NoError(t, err)
+	mustCommit(t, s, "c", stix(t, "indicator", 1, t0))
+	mustCommit(t, s, "c", stix(t, "indicator", 2, t0))
+	p := mustRecords(t, s, storage.Query{Collection: "c"})
+	require.Len(t, p.Records, 2)
+	seen := p.Records[1].DateAdded
+
+	_, err = s.Delete(context.Background(), storage.Deletion{Collection: "c", ID: p.Records[1].ID})
+	require.NoError(t, err)
+	clock.Advance(-time.Hour) // the clock went back
+	mustCommit(t, s, "c", stix(t, "indicator", 3, t0))
+
+	after := mustRecords(t, s, storage.Query{Collection: "c", AddedAfter: seen})
+	require.Len(t, after.Records, 1, "the new entry is after the deleted one's date_added")
+	assert.Equal(t, stix(t, "indicator", 3, t0).ID, after.Records[0].ID)
+
+	// And across a reopen.
+	require.NoError(t, s.Close())
+	s2, err := Open(path, Options{Now: clock.Now, NoSync: true})
+	require.NoError(t, err)
+	defer s2.Close()
+	mustCommit(t, s2, "c", stix(t, "indicator", 4, t0))
+	after = mustRecords(t, s2, storage.Query{Collection: "c", AddedAfter: seen})
+	assert.Len(t, after.Records, 2)
+	rep, err := s2.Check(context.Background(), CheckOptions{Objects: true})
+	require.NoError(t, err)
+	assert.True(t, rep.OK(), "check: %v", rep.Problems)
+}
+
+// A version put back after its deletion is a new entry.
+func TestDeleteThenAddAgain(t *testing.T) {
+	s := MustOpen(t, Options{Now: newClock().Now})
+	obj := stix(t, "indicator", 1, t0)
+	mustCommit(t, s, "c", obj)
+	_, err := s.Delete(context.Background(), storage.Deletion{Collection: "c", ID: obj.ID})
+	require.NoError(t, err)
+	res := mustCommit(t, s, "c", obj)
+	assert.Equal(t, 1, res.Added)
+	assert.Len(t, mustRecords(t, s, storage.Query{Collection: "c"}).Records, 1)
+}
+
+func TestCommitReportsConflicts(t *testing.T) {
+	s := MustOpen(t, Options{Now: newClock().Now})
+	obj := stix(t, "indicator", 1, t0)
+	mustCommit(t, s, "c", obj)
+
+	other, err := storage.ParseObject([]byte(`{"type":"indicator","spec_version":"2.1","id":"` + obj.ID +
+		`","created":"2020-01-01T00:00:00.000Z","modified":"2020-01-01T00:00:00.000Z","name":"changed"}`))
+	require.NoError(t, err)
+	res := mustCommit(t, s, "c", stix(t, "indicator", 2, t0), obj, other)
+	assert.Equal(t, 1, res.Added)
+	assert.Equal(t, 2, res.Unchanged)
+	assert.Equal(t, []storage.ObjectRef{{Write: 0, Object: 2}}, res.Conflicts, "only the object with other bytes conflicts")
+
+	p := mustRecords(t, s, storage.Query{Collection: "c", IDs: []string{obj.ID}})
+	require.Len(t, p.Records, 1)
+	assert.Equal(t, obj.JSON, p.Records[0].JSON, "the stored version is kept")
+}

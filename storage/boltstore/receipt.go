@@ -1,0 +1,109 @@
+package boltstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/gib-taxii/gib-taxii/storage"
+	bolt "go.etcd.io/bbolt"
+)
+
+// receiptsPrunedPerCommit bounds the expired receipts one commit removes,
+// so that a backlog (a server that was down for days) costs every commit
+// a little rather than one commit a lot.
+const receiptsPrunedPerCommit = 256
+
+// putReceipt stores r, computed from what the batch did, and removes
+// receipts that have expired.
+func (s *Store) putReceipt(tx *bolt.Tx, r *storage.Receipt, res storage.CommitResult) error {
+	if r == nil {
+		return nil
+	}
+	if r.Key == "" || len(r.Owner) > 255 {
+		return errors.New("receipt: empty key or owner name over 255 bytes")
+	}
+	body := r.JSON
+	if r.Build != nil {
+		var err error
+		if body, err = r.Build(res); err != nil {
+			return fmt.Errorf("receipt %s: %w", r.Key, err)
+		}
+	}
+	receipts, err := tx.CreateBucketIfNotExists(bucketReceipts)
+	if err != nil {
+		return err
+	}
+	expiry, err := tx.CreateBucketIfNotExists(bucketReceiptExpiry)
+	if err != nil {
+		return err
+	}
+	if err := pruneReceipts(receipts, expiry, stampOf(s.now())); err != nil {
+		return err
+	}
+	if receipts.Get([]byte(r.Key)) != nil {
+		return fmt.Errorf("receipt %s: already stored", r.Key)
+	}
+	expires := stampOf(r.Expires)
+	v := make([]byte, 0, 10+len(r.Owner)+len(body))
+	v = append(expires.appendTo(v), byte(len(r.Owner)))
+	v = append(append(v, r.Owner...), body...)
+	if err := receipts.Put([]byte(r.Key), v); err != nil {
+		return err
+	}
+	expiry.FillPercent = 0.9
+	return expiry.Put(append(expires.appendTo(nil), r.Key...), nil)
+}
+
+// pruneReceipts removes up to receiptsPrunedPerCommit receipts that
+// expired before now. Keys are collected first: bbolt cursors must not
+// step over a deletion.
+func pruneReceipts(receipts, expiry *bolt.Bucket, now stamp) error {
+	var keys [][]byte
+	c := expiry.Cursor()
+	for k, _ := c.First(); k != nil && len(keys) < receiptsPrunedPerCommit; k, _ = c.Next() {
+		if len(k) < 8 || stampAt(k) >= now {
+			break
+		}
+		keys = append(keys, append([]byte(nil), k...))
+	}
+	for _, k := range keys {
+		if err := receipts.Delete(k[8:]); err != nil {
+			return err
+		}
+		if err := expiry.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Receipt returns the receipt stored under key, expired or not (the caller
+// has the clock); storage.ErrNotFound if there is none.
+func (s *Store) Receipt(ctx context.Context, key string) (storage.Receipt, error) {
+	if err := ctx.Err(); err != nil {
+		return storage.Receipt{}, err
+	}
+	var r storage.Receipt
+	err := s.view(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketReceipts)
+		if b == nil {
+			return storage.ErrNotFound
+		}
+		v := b.Get([]byte(key))
+		if v == nil {
+			return storage.ErrNotFound
+		}
+		if len(v) < 9 || len(v) < 9+int(v[8]) {
+			return fmt.Errorf("%w: receipt %q", errCorrupt, key)
+		}
+		n := int(v[8])
+		r = storage.Receipt{Key: key, Expires: stampAt(v).time(), Owner: string(v[9 : 9+n]),
+			JSON: append([]byte(nil), v[9+n:]...)}
+		return nil
+	})
+	if err != nil {
+		return storage.Receipt{}, fmt.Errorf("receipt %s: %w", key, err)
+	}
+	return r, nil
+}
