@@ -6,6 +6,8 @@ import "time"
 type Write struct {
 	Collection string
 	Objects    []Object
+	// Report asks for an ObjectReport per object in CommitResult.Reports.
+	Report bool
 }
 
 // Cursor is an opaque progress marker of one ingest source (a Group-IB
@@ -55,6 +57,19 @@ type CommitResult struct {
 	// Conflicts lists the unchanged objects whose stored version has other
 	// content: a version is written once, so these were not stored.
 	Conflicts []ObjectRef
+	// Reports holds, for each write that asked (Write.Report), what
+	// happened to each of its objects; nil for the others.
+	Reports [][]ObjectReport
+}
+
+// ObjectReport is what a commit did with one object.
+type ObjectReport struct {
+	// DateAdded is the entry's date_added: new, or the stored version's.
+	DateAdded time.Time
+	// New is set when the version was not stored before.
+	New bool
+	// Conflict is set when the stored version has other content.
+	Conflict bool
 }
 
 // ObjectRef names one object of a batch: Batch.Writes[Write].Objects[Object].

@@ -39,6 +39,9 @@ func (p principal) permission(c *Collection) Permission {
 	}
 	perm := p.user.Permissions[c.ID]
 	perm.Read = perm.Read || c.AnonymousRead
+	// A write grant means nothing on a collection that takes no writes:
+	// can_write must never promise what POST and DELETE refuse.
+	perm.Write = perm.Write && c.Writable
 	return perm
 }
 

@@ -32,13 +32,21 @@ type Config struct {
 	Logger *slog.Logger
 	// Metrics, if set, observes every request.
 	Metrics Metrics
+	// Accept checks one object posted to a writable collection that takes
+	// the given types (empty: any) and parses it for storage; the error
+	// says why it is refused. Default: storage.ParseObject and the types.
+	Accept func(raw []byte, types []string) (storage.Object, error)
+	// StatusRetention is how long the status of an Add Objects request
+	// stays readable. Default 24h, the spec's minimum (item 83).
+	StatusRetention time.Duration
 }
 
 // Metrics observes requests; implementations are safe for concurrent use.
 type Metrics interface {
 	// Request records one request: its endpoint (discovery, api_root,
-	// collections, collection, manifest, objects, object, versions, status
-	// or other), HTTP status, duration and the objects it returned.
+	// collections, collection, manifest, objects, object, versions, status,
+	// add_objects, delete_object or other), HTTP status, duration and the
+	// objects it returned or was sent.
 	Request(endpoint string, status int, duration time.Duration, objects int)
 }
 
@@ -56,6 +64,11 @@ type Collection struct {
 	storage.Collection
 	// AnonymousRead lets requests without credentials read the collection.
 	AnonymousRead bool
+	// Writable lets users with write permission add objects to the
+	// collection and delete them; without it, can_write is false for all.
+	Writable bool
+	// Types, if set, are the only STIX types objects added may have.
+	Types []string
 }
 
 // User is an account for HTTP Basic authentication.

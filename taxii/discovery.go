@@ -59,13 +59,3 @@ func (s *Server) handleAPIRoot(c echo.Context) error {
 		MaxContentLength: root.MaxContentLength,
 	})
 }
-
-// handleStatus serves GET /{api-root}/status/{status-id}/ (§4.3). Nothing
-// can be added to collections yet, so no status exists: every id is
-// unknown, which the spec answers with 404 (item 77).
-func (s *Server) handleStatus(c echo.Context) error {
-	if err := requireServerAccess(c, rootOf(c).anyAnonymous); err != nil {
-		return err
-	}
-	return notFound("no status with id " + c.Param("status"))
-}

@@ -1,6 +1,7 @@
 package taxii
 
 import (
+	"net/http"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -21,6 +22,9 @@ func TestEndpointOf(t *testing.T) {
 		"":                     "other",
 		"/*":                   "other",
 	} {
-		assert.Equal(t, want, endpointOf(route), route)
+		assert.Equal(t, want, endpointOf(http.MethodGet, route), route)
 	}
+	assert.Equal(t, "add_objects", endpointOf(http.MethodPost, "/gib/collections/:collection/objects/"))
+	assert.Equal(t, "delete_object", endpointOf(http.MethodDelete, "/gib/collections/:collection/objects/:object/"))
+	assert.Equal(t, "other", endpointOf(http.MethodPost, ""), "a POST nowhere")
 }

@@ -64,7 +64,11 @@ func (s *Server) handleError(err error, c echo.Context) {
 		c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Basic realm="gib-taxii"`)
 	}
 	if te.Status == http.StatusMethodNotAllowed {
-		c.Response().Header().Set(echo.HeaderAllow, http.MethodGet)
+		allow, _ := c.Get(echo.ContextKeyHeaderAllow).(string)
+		if allow == "" {
+			allow = http.MethodGet
+		}
+		c.Response().Header().Set(echo.HeaderAllow, allow)
 	}
 	body := errorBody{Title: te.Title, Description: te.Description, HTTPStatus: strconv.Itoa(te.Status)}
 	if err := writeJSON(c, te.Status, body); err != nil {
@@ -108,7 +112,7 @@ func fromEchoError(he *echo.HTTPError) *Error {
 		return notFound("no TAXII resource at this URL")
 	case http.StatusMethodNotAllowed:
 		return &Error{Status: he.Code, Title: "Method not allowed",
-			Description: "collections on this server are read-only: only GET is supported"}
+			Description: "this TAXII resource does not take this method: see the Allow header"}
 	}
 	msg := http.StatusText(he.Code)
 	if s, ok := he.Message.(string); ok {

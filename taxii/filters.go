@@ -20,13 +20,14 @@ const (
 	endpointManifest
 	endpointObject
 	endpointVersions
+	endpointDelete
 )
 
 func (e endpoint) allows(field string) bool {
 	switch e {
 	case endpointObjects, endpointManifest:
 		return true
-	case endpointObject:
+	case endpointObject, endpointDelete:
 		return field == "version" || field == "spec_version"
 	}
 	return field == "spec_version"
@@ -61,8 +62,10 @@ func (s *Server) parseFilters(c echo.Context, coll *collection, ep endpoint) (fi
 			return f, badRequest("%s is given more than once", name)
 		}
 	}
-	if err := s.parsePaging(params, coll, &f); err != nil {
-		return f, err
+	if ep != endpointDelete { // paging means nothing to a delete
+		if err := s.parsePaging(params, coll, &f); err != nil {
+			return f, err
+		}
 	}
 	for _, field := range []string{"id", "type", "version", "spec_version"} {
 		raw, ok := params["match["+field+"]"]

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -24,9 +25,9 @@ import (
 // Collections of the test server's API root "api1".
 const (
 	collIndicators = "8d2a4f1e-6c3b-4e5a-9f7d-1b2c3d4e5f60" // alice, bob: read
-	collWriteOnly  = "1f0e2d3c-4b5a-4968-8776-a5b4c3d2e1f0" // alice: write only
+	collWriteOnly  = "1f0e2d3c-4b5a-4968-8776-a5b4c3d2e1f0" // writable; alice: write only
 	collPublic     = "5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9" // anonymous read
-	collSecret     = "9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d" // bob only
+	collSecret     = "9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d" // writable; bob only
 )
 
 var hashes = sync.OnceValue(func() map[string]string {
@@ -43,7 +44,8 @@ var hashes = sync.OnceValue(func() map[string]string {
 
 func testConfig() taxii.Config {
 	coll := func(id, alias, title string, anon bool) taxii.Collection {
-		return taxii.Collection{Collection: storage.Collection{ID: id, Alias: alias, Title: title, Description: title + " collection"}, AnonymousRead: anon}
+		return taxii.Collection{Collection: storage.Collection{ID: id, Alias: alias, Title: title, Description: title + " collection"},
+			AnonymousRead: anon, Writable: id == collWriteOnly || id == collSecret}
 	}
 	return taxii.Config{
 		ExternalURL:    "https://taxii.example.com",
@@ -106,6 +108,9 @@ func (f *fixture) open() {
 	f.store = s
 	cfg := f.cfg
 	cfg.PagingKey = s.PagingKey()
+	if cfg.Now == nil {
+		cfg.Now = f.clock.Now
+	}
 	f.srv, err = taxii.New(cfg, s)
 	require.NoError(f.t, err)
 }
@@ -125,6 +130,7 @@ func (f *fixture) add(collection string, objs ...storage.Object) {
 
 type request struct {
 	header map[string]string
+	body   io.Reader
 }
 
 type option func(*request)
@@ -139,6 +145,9 @@ func anonymous() option { return func(r *request) { delete(r.header, "Authorizat
 
 func header(k, v string) option { return func(r *request) { r.header[k] = v } }
 
+// body sends b; a POST gets the TAXII Content-Type unless told otherwise.
+func body(b io.Reader) option { return func(r *request) { r.body = b } }
+
 // get sends a GET as alice with the TAXII Accept header unless told otherwise.
 func (f *fixture) get(path string, opts ...option) *httptest.ResponseRecorder {
 	return f.do(http.MethodGet, path, opts...)
@@ -148,10 +157,13 @@ func (f *fixture) do(method, path string, opts ...option) *httptest.ResponseReco
 	f.t.Helper()
 	r := &request{header: map[string]string{"Accept": taxii.MediaTypeTAXII}}
 	as("alice", "alice-pw")(r)
+	if method == http.MethodPost {
+		r.header["Content-Type"] = taxii.MediaTypeTAXII
+	}
 	for _, o := range opts {
 		o(r)
 	}
-	req := httptest.NewRequest(method, path, nil)
+	req := httptest.NewRequest(method, path, r.body)
 	for k, v := range r.header {
 		req.Header.Set(k, v)
 	}

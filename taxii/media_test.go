@@ -2,6 +2,7 @@ package taxii_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -67,9 +68,18 @@ func TestContentTypeOnEveryResponse(t *testing.T) {
 	}
 	assertError(t, f.get("/taxii2/", as("alice", "wrong")), http.StatusUnauthorized)
 	assertError(t, f.get("/taxii2/", header("Accept", "application/taxii+json;version=2.0")), http.StatusNotAcceptable)
-	rec := f.do(http.MethodPost, api1+collIndicators+"/objects/")
-	assertError(t, rec, http.StatusMethodNotAllowed)
-	assert.Equal(t, "GET", rec.Header().Get("Allow"))
+	assertError(t, f.do(http.MethodPost, api1+collIndicators+"/objects/"), http.StatusForbidden)
+	// A method no endpoint takes: 405 with the methods that resource takes.
+	for path, allow := range map[string]string{
+		api1 + collIndicators + "/objects/":                                "OPTIONS, GET, POST",
+		api1 + collIndicators + "/objects/" + stixID("indicator", 1) + "/": "OPTIONS, GET, DELETE",
+		api1 + collIndicators + "/manifest/":                               "OPTIONS, GET",
+		"/taxii2/":                                                         "OPTIONS, GET",
+	} {
+		rec := f.do(http.MethodPut, path)
+		assertError(t, rec, http.StatusMethodNotAllowed)
+		assert.ElementsMatch(t, strings.Split(allow, ", "), strings.Split(rec.Header().Get("Allow"), ", "), path)
+	}
 }
 
 // Trap T16: a Content-Type on a GET (MISP sends one) is ignored.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -37,7 +38,7 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		attrs = append(attrs, slog.Int("objects", n))
 		s.log.LogAttrs(req.Context(), slog.LevelInfo, "taxii request", attrs...)
 		if s.cfg.Metrics != nil {
-			s.cfg.Metrics.Request(endpointOf(c.Path()), res.Status, time.Since(start), n)
+			s.cfg.Metrics.Request(endpointOf(req.Method, c.Path()), res.Status, time.Since(start), n)
 		}
 		return nil
 	}
@@ -100,9 +101,13 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// endpointOf names the TAXII endpoint of a route, for metrics.
-func endpointOf(route string) string {
+// endpointOf names the TAXII endpoint of a request's route, for metrics.
+func endpointOf(method, route string) string {
 	switch {
+	case method == http.MethodPost && strings.HasSuffix(route, "/objects/"):
+		return "add_objects"
+	case method == http.MethodDelete && strings.HasSuffix(route, "/objects/:object/"):
+		return "delete_object"
 	case route == "/taxii2/":
 		return "discovery"
 	case strings.HasSuffix(route, "/versions/"):

@@ -22,7 +22,7 @@ import (
 // The permission matrix: every TAXII endpoint against every identity, with
 // the exact status, the TAXII content type, the Basic challenge on 401, and
 // no leak of what a caller may not see through lists, next tokens or error
-// texts (checklist items 9, 11, 13, 18, 69-75, 77, 87; README "Auth").
+// texts (checklist items 9, 11, 13, 18, 69-75, 77-80, 85-87; README "Auth").
 //
 // Its server has one API root, "intel", whose collections are, in
 // configuration order:
@@ -244,13 +244,10 @@ func pmEndpoints() []*pmEndpoint {
 
 func (ep *pmEndpoint) writes() bool { return ep.kind == pmPOST || ep.kind == pmDELETE }
 
-// pmExpect returns the status the server answers today, exactly, and the
-// statuses the checklist allows. For every GET they agree (the matrix
-// checks that today's status is one the checklist allows). POST objects
-// and DELETE object are not implemented yet: Echo answers 405 to any
-// caller whose credentials pass, which contradicts the checklist; see the
-// comments below. A later issue implements writes and turns spec into today.
-func pmExpect(id *pmIdentity, ep *pmEndpoint, tg *pmTarget) (today int, spec []int) {
+// pmExpect returns the status the server must answer, exactly, and the
+// statuses the checklist allows; the matrix checks that the first is one
+// of the second.
+func pmExpect(id *pmIdentity, ep *pmEndpoint, tg *pmTarget) (want int, spec []int) {
 	if !id.valid {
 		// Items 9, 71: wrong or malformed credentials are 401 with a
 		// challenge, before anything else and whatever the URL.
@@ -261,7 +258,7 @@ func pmExpect(id *pmIdentity, ep *pmEndpoint, tg *pmTarget) (today int, spec []i
 	}
 	if ep.kind == pmServerLevel {
 		if ep.name == "GET status" {
-			return http.StatusNotFound, []int{http.StatusNotFound} // item 77: no status exists
+			return http.StatusNotFound, []int{http.StatusNotFound} // item 77: no such status
 		}
 		return http.StatusOK, []int{http.StatusOK}
 	}
@@ -270,20 +267,20 @@ func pmExpect(id *pmIdentity, ep *pmEndpoint, tg *pmTarget) (today int, spec []i
 	// A collection the caller may not see does not exist for them (items
 	// 13, 75): users get 404 like for a missing one; anonymous callers are
 	// asked to authenticate (items 9, 71), for missing ones too.
-	hiddenToday, hiddenSpec := http.StatusNotFound, []int{http.StatusNotFound}
+	hidden, hiddenSpec := http.StatusNotFound, []int{http.StatusNotFound}
 	if id.anonymous {
-		hiddenToday, hiddenSpec = http.StatusUnauthorized, []int{http.StatusUnauthorized, http.StatusNotFound}
+		hidden, hiddenSpec = http.StatusUnauthorized, []int{http.StatusUnauthorized, http.StatusNotFound}
 	}
 	switch ep.kind {
 	case pmCollectionGET:
 		if !visible {
-			return hiddenToday, hiddenSpec
+			return hidden, hiddenSpec
 		}
 		return http.StatusOK, []int{http.StatusOK}
 	case pmReadGET:
 		switch {
 		case !visible:
-			return hiddenToday, hiddenSpec
+			return hidden, hiddenSpec
 		case !p.Read:
 			// Item 72: can_read=false is 403 (or 404), for objects that
 			// exist and objects that do not alike.
@@ -299,50 +296,36 @@ func pmExpect(id *pmIdentity, ep *pmEndpoint, tg *pmTarget) (today int, spec []i
 		// after the permission checks, item 79).
 		switch {
 		case !visible:
-			spec = hiddenSpec
+			return hidden, hiddenSpec
 		case !p.Write:
-			spec = []int{http.StatusForbidden, http.StatusNotFound}
-			if id.anonymous {
-				spec = append(spec, http.StatusUnauthorized)
-			}
-		default:
-			spec = []int{http.StatusAccepted}
+			return http.StatusForbidden, []int{http.StatusForbidden, http.StatusNotFound}
 		}
-		// Today: POST is not routed, so every accepted caller gets 405 with
-		// Allow: GET, the same for every collection, existing or not. It
-		// reveals nothing, but contradicts items 71, 73, 75 and 78 (and the
-		// permission order above). When writes are implemented, today
-		// becomes the status in spec.
-		return http.StatusMethodNotAllowed, spec
+		return http.StatusAccepted, []int{http.StatusAccepted}
 	case pmDELETE:
 		// Item 87, mandatory: can_read/can_write false/false 404,
 		// true/false 403, false/true 403, true/true normal processing
 		// (item 85: 200; item 86: 404 for an object not in the collection).
 		switch {
 		case !visible:
-			spec = hiddenSpec
+			return hidden, hiddenSpec
 		case !p.Read || !p.Write:
-			spec = []int{http.StatusForbidden}
-			if id.anonymous {
-				spec = append(spec, http.StatusUnauthorized)
-			}
+			return http.StatusForbidden, []int{http.StatusForbidden}
 		case ep.unknown:
-			spec = []int{http.StatusNotFound}
-		default:
-			spec = []int{http.StatusOK}
+			return http.StatusNotFound, []int{http.StatusNotFound}
 		}
-		// Today: DELETE is not routed; 405 for every accepted caller,
-		// contradicting item 87 (and 71, 75). When writes are implemented,
-		// today becomes the status in spec.
-		return http.StatusMethodNotAllowed, spec
+		return http.StatusOK, []int{http.StatusOK}
 	}
 	panic("unknown endpoint kind")
 }
 
-// pmFixture is the matrix's server over a real bbolt store.
+// pmFixture is the matrix's server over a real bbolt store. Every
+// collection is writable: what a caller may do is its grants alone.
 type pmFixture struct {
 	*fixture
-	postBody string
+	// postBody is, by collection segment, an envelope holding an exact
+	// duplicate of one of its objects: a POST that succeeds changes
+	// nothing the other cells read (item 80).
+	postBody map[string]string
 }
 
 func newPMFixture(t *testing.T) *pmFixture {
@@ -352,7 +335,7 @@ func newPMFixture(t *testing.T) *pmFixture {
 		for _, pc := range pmAll {
 			colls = append(colls, taxii.Collection{Collection: storage.Collection{
 				ID: pc.id, Alias: pc.alias, Title: pc.title, Description: pc.description,
-			}, AnonymousRead: pc.anonymous})
+			}, AnonymousRead: pc.anonymous, Writable: true})
 		}
 		c.Title = "gib-taxii permission matrix"
 		c.DefaultAPIRoot = pmRootPath
@@ -369,20 +352,28 @@ func newPMFixture(t *testing.T) *pmFixture {
 			{Name: "admin", PasswordHash: pmPasswords()["admin"], Permissions: all},
 		}
 	})
+	pf := &pmFixture{fixture: f, postBody: map[string]string{}}
 	for _, c := range pmAll {
-		for _, v := range pmVersions {
-			modified, err := time.Parse(time.RFC3339, v)
-			require.NoError(t, err)
-			f.add(c.id, stixObject(t, "indicator", c.base+1, modified))
-			f.clock.Advance(time.Second)
-		}
+		pf.addIndicator(c)
 		f.add(c.id, stixObject(t, "malware", c.base+2, t0))
 		f.clock.Advance(time.Second)
 		f.add(c.id, stixObject(t, "attack-pattern", c.base+3, t0))
 		f.clock.Advance(time.Second)
+		body := `{"objects":[` + string(stixObject(t, "malware", c.base+2, t0).JSON) + `]}`
+		pf.postBody[c.id], pf.postBody[c.alias] = body, body
 	}
-	post := stixObject(t, "indicator", 0xbeef, t0)
-	return &pmFixture{fixture: f, postBody: `{"objects":[` + string(post.JSON) + `]}`}
+	return pf
+}
+
+// addIndicator stores the three versions of a collection's indicator:
+// at set-up, and again after a cell deleted them.
+func (f *pmFixture) addIndicator(c *pmColl) {
+	for _, v := range pmVersions {
+		modified, err := time.Parse(time.RFC3339, v)
+		require.NoError(f.t, err)
+		f.add(c.id, stixObject(f.t, "indicator", c.base+1, modified))
+		f.clock.Advance(time.Second)
+	}
 }
 
 // send sends one request as an identity, with the TAXII Accept header, and
@@ -393,7 +384,10 @@ func (f *pmFixture) send(id *pmIdentity, method, path string) *httptest.Response
 	id.auth(r)
 	var body string
 	if method == http.MethodPost {
-		body = f.postBody
+		body = f.postBody[strings.Split(strings.TrimPrefix(path, pmCollections), "/")[0]]
+		if body == "" { // a collection that does not exist
+			body = f.postBody[pmSecret.id]
+		}
 		r.header["Content-Type"] = taxii.MediaTypeTAXII
 	}
 	req := httptest.NewRequest(method, path, strings.NewReader(body))
@@ -576,17 +570,21 @@ func TestPermissionMatrix(t *testing.T) {
 				if tg != nil {
 					cell += " x " + tg.name
 				}
-				today, spec := pmExpect(id, ep, tg)
-				if !ep.writes() {
-					require.Contains(t, spec, today, "%s: the table contradicts the checklist", cell)
-				}
+				want, spec := pmExpect(id, ep, tg)
+				require.Contains(t, spec, want, "%s: the table contradicts the checklist", cell)
 				cells++
 				t.Run(strings.ReplaceAll(cell, " x ", "/"), func(t *testing.T) {
 					rec := f.send(id, ep.method, path)
 					answers[key] = pmObserve(rec, sent...)
-					pmAssertCommon(t, cell+" "+path, rec, today)
-					if today == http.StatusOK {
+					pmAssertCommon(t, cell+" "+path, rec, want)
+					switch {
+					case want == http.StatusOK && ep.kind == pmDELETE:
+						pmAssertDeleted(t, f, cell, rec, id, tg)
+					case want == http.StatusOK:
 						pmAssertOK(t, cell, rec, id, ep, tg)
+					case want == http.StatusAccepted:
+						st := decode[statusResource](t, rec)
+						assert.Equal(t, []int{1, 1, 0, 0}, []int{st.TotalCount, st.SuccessCount, st.FailureCount, st.PendingCount}, cell)
 					}
 					pmAssertNoLeak(t, cell, rec, id.forbidden(), sent...)
 				})
@@ -626,20 +624,46 @@ func TestPermissionMatrix(t *testing.T) {
 		}
 	}
 	// Bad credentials of every kind get one and the same answer, and so do
-	// all 403s and all 405s: none of them depends on what exists.
-	byStatus := map[int]pmAnswer{}
+	// all 403s of reads and all 403s of writes: none of them depends on
+	// what exists.
+	type group struct {
+		status int
+		write  bool
+	}
+	byStatus := map[group]pmAnswer{}
 	for key, a := range answers {
-		if a.Status != http.StatusUnauthorized && a.Status != http.StatusForbidden && a.Status != http.StatusMethodNotAllowed {
+		if a.Status != http.StatusUnauthorized && a.Status != http.StatusForbidden {
 			continue
 		}
-		first, ok := byStatus[a.Status]
+		g := group{a.Status, a.Status == http.StatusForbidden && !strings.HasPrefix(key.endpoint, "GET")}
+		first, ok := byStatus[g]
 		if !ok {
-			byStatus[a.Status] = a
+			byStatus[g] = a
 			continue
 		}
 		assert.Equal(t, first, a, "%s x %s x %s: every %d is the same", key.identity, key.endpoint, key.target, a.Status)
 	}
-	assert.Len(t, byStatus, 3, "the matrix has 401, 403 and 405 cells")
+	assert.Len(t, byStatus, 3, "the matrix has 401 cells, and 403 cells of reads and of writes")
+}
+
+// pmAssertDeleted checks a successful DELETE (items 85, 86): an empty 200,
+// and the object gone from the object, versions, objects and manifest
+// endpoints of the collection; then it stores the object again for the
+// cells that follow.
+func pmAssertDeleted(t *testing.T, f *pmFixture, cell string, rec *httptest.ResponseRecorder, id *pmIdentity, tg *pmTarget) {
+	t.Helper()
+	assert.Empty(t, rec.Body.String(), "%s: no payload (item 85)", cell)
+	base := pmCollections + tg.segment + "/"
+	obj := base + "objects/" + tg.object + "/"
+	for _, path := range []string{obj, obj + "versions/", obj + "?match[version]=all"} {
+		pmAssertCommon(t, cell+": then GET "+path, f.send(id, http.MethodGet, path), http.StatusNotFound)
+	}
+	for _, path := range []string{base + "objects/?match[version]=all", base + "manifest/?match[version]=all"} {
+		got := f.send(id, http.MethodGet, path)
+		require.Equal(t, http.StatusOK, got.Code, cell)
+		assert.NotContains(t, got.Body.String(), tg.object, "%s: then GET %s", cell, path)
+	}
+	f.addIndicator(tg.coll)
 }
 
 // pmPaged is one endpoint that pages, as a URL for a target.
@@ -846,24 +870,21 @@ func TestPermissionOrder(t *testing.T) {
 	}
 
 	// POST objects with a body the server cannot take (wrong Content-Type,
-	// not an envelope). The checklist wants the permission answer first:
-	// 401 for anonymous callers (item 71), 404 for a collection the caller
-	// may not see (items 13, 75), 403 without can_write (item 73), and only
-	// for a writer 415 (items 19, 79). Today POST is not routed and every
-	// accepted caller gets 405, whatever the collection and body; invalid
-	// credentials still come first with 401. When writes are implemented,
-	// today becomes the checklist column.
+	// not an envelope): the permission answer comes first: 401 for
+	// anonymous callers (item 71), 404 for a collection the caller may not
+	// see (items 13, 75), 403 without can_write (item 73), and only for a
+	// writer 415 (items 19, 79).
 	ids := pmIdentities()
 	for _, c := range []struct {
 		identity, target string
-		today, checklist int
+		status           int
 	}{
-		{"wrong-password", "rw", http.StatusUnauthorized, http.StatusUnauthorized},
-		{"none", "reader", http.StatusMethodNotAllowed, http.StatusUnauthorized},
-		{"outsider", "secret", http.StatusMethodNotAllowed, http.StatusNotFound},
-		{"reader", "reader", http.StatusMethodNotAllowed, http.StatusForbidden},
-		{"writer", "writer", http.StatusMethodNotAllowed, http.StatusUnsupportedMediaType},
-		{"rw", "missing", http.StatusMethodNotAllowed, http.StatusNotFound},
+		{"wrong-password", "rw", http.StatusUnauthorized},
+		{"none", "reader", http.StatusUnauthorized},
+		{"outsider", "secret", http.StatusNotFound},
+		{"reader", "reader", http.StatusForbidden},
+		{"writer", "writer", http.StatusUnsupportedMediaType},
+		{"rw", "missing", http.StatusNotFound},
 	} {
 		id := pmIdentityNamed(ids, c.identity)
 		r := &request{header: map[string]string{"Accept": taxii.MediaTypeTAXII, "Content-Type": "text/plain"}}
@@ -874,8 +895,8 @@ func TestPermissionOrder(t *testing.T) {
 		}
 		rec := httptest.NewRecorder()
 		f.srv.Handler().ServeHTTP(rec, req)
-		cell := fmt.Sprintf("%s x POST objects (text/plain) x %s (checklist: %d)", c.identity, c.target, c.checklist)
-		pmAssertCommon(t, cell, rec, c.today)
+		cell := fmt.Sprintf("%s x POST objects (text/plain) x %s", c.identity, c.target)
+		pmAssertCommon(t, cell, rec, c.status)
 		pmAssertNoLeak(t, cell, rec, id.forbidden(), pmTargetNamed(c.target).segment)
 	}
 }

@@ -34,7 +34,9 @@ func (s *Server) newEcho() *echo.Echo {
 		e.GET(base+"/collections/:collection/", s.handleCollection, m)
 		e.GET(base+"/collections/:collection/manifest/", s.handleManifest, m)
 		e.GET(base+"/collections/:collection/objects/", s.handleObjects, m)
+		e.POST(base+"/collections/:collection/objects/", s.handleAddObjects, m)
 		e.GET(base+"/collections/:collection/objects/:object/", s.handleObject, m)
+		e.DELETE(base+"/collections/:collection/objects/:object/", s.handleDeleteObject, m)
 		e.GET(base+"/collections/:collection/objects/:object/versions/", s.handleVersions, m)
 	}
 	return e

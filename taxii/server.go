@@ -13,12 +13,19 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// Store is what the server reads. boltstore.Store implements it.
+// Store is what the server reads and writes. boltstore.Store implements it.
 type Store interface {
 	// Records returns one page of a collection's entries matching q.
 	Records(ctx context.Context, q storage.Query) (storage.Page, error)
 	// ObjectExists reports whether any version of id is in the collection.
 	ObjectExists(ctx context.Context, collection, id string) (bool, error)
+	// Commit writes objects added by a client with their receipt.
+	Commit(ctx context.Context, b storage.Batch) (storage.CommitResult, error)
+	// Receipt reads a receipt back; storage.ErrNotFound if there is none.
+	Receipt(ctx context.Context, key string) (storage.Receipt, error)
+	// Delete removes versions of an object; storage.ErrNotFound if none
+	// is selected.
+	Delete(ctx context.Context, d storage.Deletion) (int, error)
 }
 
 // Server is the TAXII 2.1 HTTP API. It is safe for concurrent use.
@@ -54,6 +61,12 @@ func New(cfg Config, store Store) (*Server, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Accept == nil {
+		cfg.Accept = parseForCollection
+	}
+	if cfg.StatusRetention <= 0 {
+		cfg.StatusRetention = 24 * time.Hour
 	}
 	s := &Server{
 		cfg:   cfg,

@@ -72,15 +72,26 @@ func (s *Store) writeCollection(ctx context.Context, tx *bolt.Tx, wi int, w stor
 		return fmt.Errorf("collection %s: %w", w.Collection, err)
 	}
 	cw.now = func() stamp { return stampOf(s.now()) }
+	var reports []storage.ObjectReport
+	if w.Report {
+		for len(res.Reports) <= wi {
+			res.Reports = append(res.Reports, nil)
+		}
+		reports = make([]storage.ObjectReport, len(w.Objects))
+		res.Reports[wi] = reports
+	}
 	for i, obj := range w.Objects {
 		if i%1024 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 		}
-		outcome, err := cw.put(obj)
+		outcome, added, err := cw.put(obj)
 		if err != nil {
 			return fmt.Errorf("collection %s: object %d (%s): %w", w.Collection, i, obj.ID, err)
+		}
+		if w.Report {
+			reports[i] = storage.ObjectReport{DateAdded: added.time(), New: outcome == putAdded, Conflict: outcome == putConflict}
 		}
 		switch outcome {
 		case putAdded:
@@ -157,52 +168,53 @@ const (
 	putConflict             // other bytes were stored under this id and version
 )
 
-// put stores one object version unless its id and version are stored.
-func (cw *collectionWriter) put(obj storage.Object) (putOutcome, error) {
+// put stores one object version unless its id and version are stored,
+// and returns the version's date_added.
+func (cw *collectionWriter) put(obj storage.Object) (putOutcome, stamp, error) {
 	if !storage.IsID(obj.ID) || !strings.HasPrefix(obj.ID, obj.Type+"--") || len(obj.JSON) == 0 {
-		return 0, fmt.Errorf("%w: object was not built by storage.ParseObject", storage.ErrInvalidObject)
+		return 0, 0, fmt.Errorf("%w: object was not built by storage.ParseObject", storage.ErrInvalidObject)
 	}
 	version := stampOf(obj.Version)
 	key := objectKey(obj.ID, version)
 	if v := cw.objects.Get(key); v != nil {
 		rec, err := decodeRecord(v)
 		if err != nil {
-			return 0, fmt.Errorf("%w under key %q", err, key)
+			return 0, 0, fmt.Errorf("%w under key %q", err, key)
 		}
 		if bytes.Equal(rec.json, obj.JSON) {
-			return putUnchanged, nil
+			return putUnchanged, rec.added, nil
 		}
-		return putConflict, nil
+		return putConflict, rec.added, nil
 	}
 	first, last, err := cw.bounds(obj.ID)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	added := cw.allocate()
 	val, err := encodeRecord(added, obj.SpecVersion, obj.VersionText, obj.JSON)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if err := cw.objects.Put(key, val); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if err := cw.history.Put(historyKey(obj.ID, added), version.appendTo(nil)); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if err := cw.indexEntry(kindAll, obj.Type, nil, added, key); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if last == nil || version > last.version {
 		if err := cw.indexEntry(kindLast, obj.Type, last, added, key); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 	}
 	if first == nil || version < first.version {
 		if err := cw.indexEntry(kindFirst, obj.Type, first, added, key); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 	}
-	return putAdded, nil
+	return putAdded, added, nil
 }
 
 // indexEntry puts the untyped and typed index keys of one family, after

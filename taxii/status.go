@@ -1,0 +1,151 @@
+package taxii
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/gib-taxii/gib-taxii/storage"
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+)
+
+// statusResource is the TAXII status resource (§4.3.1). Every list is
+// always present and as long as its count, and the counts add up to the
+// total: taxii2client checks both (trap T13).
+type statusResource struct {
+	ID               string         `json:"id"`
+	Status           string         `json:"status"`
+	RequestTimestamp string         `json:"request_timestamp,omitempty"`
+	TotalCount       int            `json:"total_count"`
+	SuccessCount     int            `json:"success_count"`
+	Successes        []statusDetail `json:"successes"`
+	FailureCount     int            `json:"failure_count"`
+	Failures         []statusDetail `json:"failures"`
+	PendingCount     int            `json:"pending_count"`
+	Pendings         []statusDetail `json:"pendings"`
+}
+
+// statusDetail is a status-details entry (item 82).
+type statusDetail struct {
+	ID      string `json:"id"`
+	Version string `json:"version"`
+	Message string `json:"message,omitempty"`
+}
+
+// submission is a posted envelope after validation: the objects to store,
+// in the order sent, and the objects refused before storage.
+type submission struct {
+	total   int
+	objects []storage.Object
+	refused []statusDetail
+	// refusedUndated marks refused objects that state no version: the
+	// status gives them the request's timestamp (item 82 wants one).
+	refusedUndated []bool
+}
+
+// submission validates each posted object with the configured checks and
+// the collection's types (item 80: each object succeeds or fails on its
+// own). An envelope whose objects all claim another STIX version is not
+// STIX 2.1 at all: 422.
+func (s *Server) submission(coll *collection, raws [][]byte) (submission, error) {
+	sub := submission{total: len(raws)}
+	otherVersion := 0
+	for i, raw := range raws {
+		obj, err := s.cfg.Accept(raw, coll.Types)
+		raws[i] = nil // the object's bytes now live in obj, or nowhere
+		if err == nil {
+			sub.objects = append(sub.objects, obj)
+			continue
+		}
+		c := claimsOf(raw)
+		if v := text(c.SpecVersion); v != "" && v != storage.SpecVersion {
+			otherVersion++
+		}
+		version := text(c.Modified)
+		if version == "" {
+			version = text(c.Created)
+		}
+		sub.refused = append(sub.refused, statusDetail{ID: text(c.ID), Version: version, Message: clip(err.Error(), 512)})
+		sub.refusedUndated = append(sub.refusedUndated, version == "")
+	}
+	if otherVersion == len(raws) {
+		return sub, unprocessable("no object in the envelope is STIX 2.1 (spec_version \"2.1\"): this server stores STIX 2.1 only")
+	}
+	return sub, nil
+}
+
+// status reports the submission after its commit: refused objects and
+// versions stored with other content failed; the rest succeeded, whether
+// new or exact duplicates of a stored version (item 80).
+func (sub submission) status(st statusResource, res storage.CommitResult) statusResource {
+	var reports []storage.ObjectReport
+	if len(res.Reports) > 0 {
+		reports = res.Reports[0]
+	}
+	st.Successes = make([]statusDetail, 0, len(sub.objects))
+	st.Failures = append(make([]statusDetail, 0, len(sub.refused)), sub.refused...)
+	for i, undated := range sub.refusedUndated {
+		if undated {
+			st.Failures[i].Version = st.RequestTimestamp
+		}
+	}
+	st.Pendings = []statusDetail{}
+	for i, obj := range sub.objects {
+		d := statusDetail{ID: obj.ID, Version: obj.VersionText}
+		var r storage.ObjectReport
+		if i < len(reports) {
+			r = reports[i]
+		}
+		if d.Version == "" { // unversioned: its date_added, as the manifest says
+			d.Version = formatTimestamp(r.DateAdded)
+		}
+		switch {
+		case r.Conflict:
+			d.Message = "another object with this id and version is stored: a changed object needs a new modified"
+			st.Failures = append(st.Failures, d)
+			continue
+		case !r.New:
+			d.Message = "already stored"
+		}
+		st.Successes = append(st.Successes, d)
+	}
+	st.TotalCount = sub.total
+	st.SuccessCount, st.FailureCount, st.PendingCount = len(st.Successes), len(st.Failures), 0
+	return st
+}
+
+// statusKey names a status in the store: per API root, so that one root's
+// users never see another's.
+func statusKey(root *apiRoot, id string) string { return root.Path + "/" + id }
+
+// handleStatus serves GET /{api-root}/status/{status-id}/ (§4.3). A status
+// is shown only to the user who made the request it reports, until it
+// expires; to everyone else it does not exist (items 75, 77).
+func (s *Server) handleStatus(c echo.Context) error {
+	root := rootOf(c)
+	if err := requireServerAccess(c, root.anyAnonymous); err != nil {
+		return err
+	}
+	id := c.Param("status")
+	missing := notFound("no status with id " + id + " (statuses are kept for " + s.cfg.StatusRetention.String() + ")")
+	p := principalOf(c)
+	if _, err := uuid.Parse(id); err != nil || p.user == nil {
+		return missing
+	}
+	r, err := s.store.Receipt(c.Request().Context(), statusKey(root, id))
+	if errors.Is(err, storage.ErrNotFound) {
+		return missing
+	}
+	if err != nil {
+		return err
+	}
+	if r.Owner != p.name() || !s.cfg.Now().Before(r.Expires) {
+		return missing
+	}
+	if !json.Valid(r.JSON) {
+		return fmt.Errorf("status %s: %w: not JSON", id, storage.ErrCorrupt)
+	}
+	return c.Blob(http.StatusOK, MediaTypeTAXII, r.JSON)
+}
