@@ -65,6 +65,9 @@ type taxiiConfig struct {
 	// connections open at once (more are answered 503 and closed).
 	MaxHeaderBytes int `yaml:"max_header_bytes"`
 	MaxConnections int `yaml:"max_connections"`
+	// StatusRetention is how long the status of an Add Objects request
+	// stays readable.
+	StatusRetention time.Duration `yaml:"status_retention"`
 }
 
 type pageSizeConfig struct {
@@ -89,6 +92,11 @@ type collectionConfig struct {
 	// Types limits the STIX types taken from them (empty: all).
 	Sources []string `yaml:"sources"`
 	Types   []string `yaml:"types"`
+	// Writable lets users with a write grant add objects (TAXII POST) and
+	// delete them. A collection fed by Group-IB takes writes only with
+	// AllowWritesToFeed: pushed objects would mix with Group-IB's.
+	Writable          bool `yaml:"writable"`
+	AllowWritesToFeed bool `yaml:"allow_writes_to_feed"`
 }
 
 type tlsConfig struct {
@@ -132,8 +140,9 @@ func defaultConfig() Config {
 			Timeouts: httpTimeoutConfig{
 				ReadHeader: 10 * time.Second, Read: time.Minute, Write: 5 * time.Minute, Idle: 2 * time.Minute, Shutdown: 10 * time.Second,
 			},
-			MaxHeaderBytes: 32 << 10,
-			MaxConnections: 512,
+			MaxHeaderBytes:  32 << 10,
+			MaxConnections:  512,
+			StatusRetention: 24 * time.Hour,
 		},
 		Ops:     opsConfig{Listen: "127.0.0.1:9180"},
 		GroupIB: defaultGroupIB(),

@@ -15,14 +15,14 @@ func (c Config) taxiiConfig(pagingKey []byte, log *slog.Logger) taxii.Config {
 		DefaultAPIRoot: t.DefaultAPIRoot,
 		DefaultLimit:   t.PageSize.Default, MaxLimit: t.PageSize.Max,
 		PagingKey: pagingKey, NextMaxAge: t.NextMaxAge,
-		Logger: log,
+		Logger: log, Accept: acceptObject, StatusRetention: t.StatusRetention,
 	}
 	for _, r := range t.APIRoots {
 		root := taxii.APIRoot{Path: r.Path, Title: r.Title, Description: r.Description, MaxContentLength: t.MaxContentLength}
 		for _, cc := range r.Collections {
 			root.Collections = append(root.Collections, taxii.Collection{
 				Collection:    storage.Collection{ID: cc.ID, Alias: cc.Alias, Title: cc.Title, Description: cc.Description},
-				AnonymousRead: cc.AnonymousRead,
+				AnonymousRead: cc.AnonymousRead, Writable: cc.Writable, Types: cc.Types,
 			})
 		}
 		out.APIRoots = append(out.APIRoots, root)

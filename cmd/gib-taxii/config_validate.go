@@ -86,6 +86,9 @@ func (t *taxiiConfig) validate(p *problems) {
 	if t.MaxConnections < 1 {
 		p.add("taxii.max_connections", "must be at least 1")
 	}
+	if t.StatusRetention < time.Hour {
+		p.add("taxii.status_retention", "must be at least 1h (TAXII asks for 24h: clients poll a status after posting)")
+	}
 	if tm := t.Timeouts; tm.ReadHeader <= 0 || tm.Read <= 0 || tm.Write <= 0 || tm.Idle <= 0 || tm.Shutdown <= 0 {
 		p.add("taxii.timeouts", "read_header, read, write, idle and shutdown must be positive durations")
 	}
@@ -165,6 +168,13 @@ func (c collectionConfig) validate(p *problems, key string, ids, titles, aliases
 		p.add(key+".title", "%q is used twice", c.Title)
 	}
 	titles[c.Title] = true
+	if c.Writable && len(c.Sources) > 0 && !c.AllowWritesToFeed {
+		p.add(key+".writable", "this collection is fed by Group-IB (sources): objects pushed into it would mix with Group-IB's, "+
+			"and deletes would remove Group-IB's; use a collection without sources for writes, or add allow_writes_to_feed: true")
+	}
+	if c.AllowWritesToFeed && !c.Writable {
+		p.add(key+".allow_writes_to_feed", "means nothing without writable: true")
+	}
 	if c.Alias == "" {
 		return
 	}

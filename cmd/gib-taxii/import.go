@@ -78,7 +78,7 @@ func importObjects(ctx context.Context, store committer, coll collectionConfig, 
 		return err
 	}
 	err := storage.DecodeObjects(r, func(i int, raw json.RawMessage) error {
-		obj, err := acceptImport(raw, coll.Types)
+		obj, err := acceptObject(raw, coll.Types)
 		if err != nil {
 			sum.skipped++
 			fmt.Fprintf(report, "objects[%d] %s: skipped: %v\n", i, idOf(raw), err)
@@ -96,8 +96,11 @@ func importObjects(ctx context.Context, store committer, coll collectionConfig, 
 	return sum, flush()
 }
 
-// acceptImport parses and checks one imported object.
-func acceptImport(raw json.RawMessage, types []string) (storage.Object, error) {
+// acceptObject is the one check of objects that do not come from the
+// mapping: imported, and added by TAXII clients. The mapping's own
+// validation (properties, ids, timestamps, vocabularies, patterns), then
+// storage's parse, then the collection's types.
+func acceptObject(raw []byte, types []string) (storage.Object, error) {
 	if err := mapping.ValidateObject(raw); err != nil {
 		return storage.Object{}, err
 	}
