@@ -66,23 +66,60 @@ func (s *Server) handleAddObjects(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p := principalOf(c)
 	status := statusResource{ID: uuid.NewString(), Status: "complete", RequestTimestamp: formatTimestamp(s.cfg.Now())}
-	var body []byte
-	_, err = s.store.Commit(req.Context(), storage.Batch{
-		Writes: []storage.Write{{Collection: coll.ID, Objects: sub.objects, Report: true}},
-		Receipt: &storage.Receipt{
-			Key: statusKey(root, status.ID), Owner: p.name(), Expires: s.cfg.Now().Add(s.cfg.StatusRetention),
-			Build: func(res storage.CommitResult) ([]byte, error) {
-				body, err = json.Marshal(sub.status(status, res))
-				return body, err
-			},
-		},
-	})
+	body, err := s.commitSubmission(c, coll, sub, status)
 	if err != nil {
 		return err
 	}
 	return c.Blob(http.StatusAccepted, MediaTypeTAXII, body)
+}
+
+// commitChunk is how many objects one transaction of a POST holds. bbolt
+// splits pages only at commit, so one transaction of ten thousands of
+// objects spends most of its time moving entries inside oversized pages;
+// in chunks the same POST is several times faster.
+const commitChunk = 1000
+
+// commitSubmission stores the accepted objects chunk by chunk and the
+// status with the last chunk. A crash before the last commit leaves some
+// objects stored and no status: the client got no 202 and sends again,
+// and what was stored already succeeds as a duplicate (item 80). The
+// status never claims an object the store does not hold.
+func (s *Server) commitSubmission(c echo.Context, coll *collection, sub submission, status statusResource) ([]byte, error) {
+	ctx := c.Request().Context()
+	reports := make([]storage.ObjectReport, 0, len(sub.objects))
+	var body []byte
+	for start := 0; ; start += commitChunk {
+		end := min(start+commitChunk, len(sub.objects))
+		b := storage.Batch{Writes: []storage.Write{{Collection: coll.ID, Objects: sub.objects[start:end], Report: true}}}
+		last := end == len(sub.objects)
+		if last {
+			b.Receipt = &storage.Receipt{
+				Key: statusKey(rootOf(c), status.ID), Owner: principalOf(c).name(), Expires: s.cfg.Now().Add(s.cfg.StatusRetention),
+				Build: func(res storage.CommitResult) ([]byte, error) {
+					all := append(reports, reportsOf(res)...)
+					var err error
+					body, err = json.Marshal(sub.status(status, all))
+					return body, err
+				},
+			}
+		}
+		res, err := s.store.Commit(ctx, b)
+		if err != nil {
+			return nil, err
+		}
+		if last {
+			return body, nil
+		}
+		reports = append(reports, reportsOf(res)...)
+	}
+}
+
+func reportsOf(res storage.CommitResult) []storage.ObjectReport {
+	if len(res.Reports) == 0 {
+		return nil
+	}
+	return res.Reports[0]
 }
 
 // isTAXIIContent accepts the TAXII 2.1 media type with any spacing, case

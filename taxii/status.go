@@ -79,11 +79,7 @@ func (s *Server) submission(coll *collection, raws [][]byte) (submission, error)
 // status reports the submission after its commit: refused objects and
 // versions stored with other content failed; the rest succeeded, whether
 // new or exact duplicates of a stored version (item 80).
-func (sub submission) status(st statusResource, res storage.CommitResult) statusResource {
-	var reports []storage.ObjectReport
-	if len(res.Reports) > 0 {
-		reports = res.Reports[0]
-	}
+func (sub submission) status(st statusResource, reports []storage.ObjectReport) statusResource {
 	st.Successes = make([]statusDetail, 0, len(sub.objects))
 	st.Failures = append(make([]statusDetail, 0, len(sub.refused)), sub.refused...)
 	for i, undated := range sub.refusedUndated {

@@ -29,7 +29,7 @@ const testCollection = "3a1f6c2e-9b4d-4e7a-8c5f-1d2e3f4a5b6c"
 
 // analystHash is the bcrypt hash of the test user analyst's password,
 // "s3cret", at the cheapest cost.
-func analystHash(t *testing.T) []byte {
+func analystHash(t testing.TB) []byte {
 	t.Helper()
 	hash, err := bcrypt.GenerateFromPassword([]byte("s3cret"), bcrypt.MinCost)
 	require.NoError(t, err)
@@ -37,7 +37,7 @@ func analystHash(t *testing.T) []byte {
 }
 
 // writeConfig writes a config with one collection and user "analyst".
-func writeConfig(t *testing.T) (path string, cfg Config) {
+func writeConfig(t testing.TB) (path string, cfg Config) {
 	t.Helper()
 	dir := t.TempDir()
 	hash := analystHash(t)

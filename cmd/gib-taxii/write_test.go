@@ -18,7 +18,7 @@ import (
 
 // writableConfig is writeConfig with the collection writable and analyst
 // allowed to write, taking indicators and sightings only.
-func writableConfig(t *testing.T) (string, Config) {
+func writableConfig(t testing.TB) (string, Config) {
 	t.Helper()
 	path, _ := writeConfig(t)
 	raw, err := os.ReadFile(path)

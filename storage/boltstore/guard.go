@@ -70,6 +70,8 @@ func (s *Store) update(fn func(*bolt.Tx) error) error {
 	if err := s.Fault(); err != nil {
 		return err
 	}
+	s.writeGate.RLock()
+	defer s.writeGate.RUnlock()
 	return s.guard(true, func() error { return s.db.Update(fn) })
 }
 

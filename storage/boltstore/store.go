@@ -70,6 +70,8 @@ type Store struct {
 	maxLimit  int
 	budget    int
 	pagingKey []byte
+	// writeGate keeps writes out while a page check runs (see Check).
+	writeGate sync.RWMutex
 	closeOnce sync.Once
 	closeErr  error
 }
