@@ -80,6 +80,7 @@ func (s *Store) Check(ctx context.Context, opts CheckOptions) (CheckReport, erro
 			return nil
 		}
 		checkMeta(tx, &rep)
+		checkReceipts(tx, &rep)
 		return tx.Bucket(bucketCollections).ForEachBucket(func(name []byte) error {
 			if err := ctx.Err(); err != nil {
 				return err

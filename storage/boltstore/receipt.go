@@ -107,3 +107,39 @@ func (s *Store) Receipt(ctx context.Context, key string) (storage.Receipt, error
 	}
 	return r, nil
 }
+
+// checkReceipts: every receipt decodes and has its expiry entry, and every
+// expiry entry names a receipt that expires then.
+func checkReceipts(tx *bolt.Tx, rep *CheckReport) {
+	receipts, expiry := tx.Bucket(bucketReceipts), tx.Bucket(bucketReceiptExpiry)
+	if receipts == nil && expiry == nil {
+		return
+	}
+	if receipts == nil || expiry == nil {
+		rep.Add("receipts: one of the buckets %s and %s is missing", bucketReceipts, bucketReceiptExpiry)
+		return
+	}
+	n := 0
+	_ = receipts.ForEach(func(k, v []byte) error {
+		n++
+		if len(v) < 9 || len(v) < 9+int(v[8]) {
+			rep.Add("receipt %q malformed", k)
+			return nil
+		}
+		if expiry.Get(append(append([]byte(nil), v[:8]...), k...)) == nil {
+			rep.Add("receipt %q has no expiry entry", k)
+		}
+		return nil
+	})
+	m := 0
+	_ = expiry.ForEach(func(k, _ []byte) error {
+		m++
+		if v := receipts.Get(k[min(8, len(k)):]); len(k) < 8 || v == nil || len(v) < 8 || stampAt(v) != stampAt(k) {
+			rep.Add("receipt expiry entry %q names no receipt expiring then", k)
+		}
+		return nil
+	})
+	if n != m {
+		rep.Add("receipts: %d receipts, %d expiry entries", n, m)
+	}
+}

@@ -4,12 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/gib-taxii/gib-taxii/storage"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	bolt "go.etcd.io/bbolt"
 )
 
 func TestReceiptCommittedWithObjects(t *testing.T) {
@@ -93,4 +96,27 @@ func TestReceiptsPrunedAfterExpiry(t *testing.T) {
 		_, err := s.Receipt(context.Background(), k)
 		require.NoError(t, err, "%s has not expired", k)
 	}
+}
+
+func TestCheckFindsBrokenReceipts(t *testing.T) {
+	clock := newClock()
+	s, err := Open(filepath.Join(t.TempDir(), "store.db"), Options{Now: clock.Now, NoSync: true})
+	require.NoError(t, err)
+	defer s.Close()
+	for _, k := range []string{"a", "b"} {
+		_, err := s.Commit(context.Background(), storage.Batch{Receipt: &storage.Receipt{Key: k, Expires: clock.Now().Add(time.Hour), JSON: []byte(`{}`)}})
+		require.NoError(t, err)
+	}
+	rep, err := s.Check(context.Background(), CheckOptions{})
+	require.NoError(t, err)
+	require.True(t, rep.OK(), "%v", rep.Problems)
+
+	require.NoError(t, s.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketReceipts).Delete([]byte("a"))
+	}))
+	rep, err = s.Check(context.Background(), CheckOptions{})
+	require.NoError(t, err)
+	require.False(t, rep.OK())
+	assert.Contains(t, strings.Join(rep.Problems, "\n"), "names no receipt")
+	assert.Contains(t, strings.Join(rep.Problems, "\n"), "1 receipts, 2 expiry entries")
 }
