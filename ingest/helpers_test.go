@@ -55,6 +55,25 @@ func (itemMapper) Map(collection string, item json.RawMessage) ([]json.RawMessag
 	return []json.RawMessage{b}, err
 }
 
+func (m itemMapper) MapObjects(collection string, item json.RawMessage) ([]mapping.Object, error) {
+	raws, err := m.Map(collection, item)
+	return withHeads(raws), err
+}
+
+// withHeads states each raw object's head, as the mapping engine does.
+func withHeads(raws []json.RawMessage) []mapping.Object {
+	out := make([]mapping.Object, len(raws))
+	for i, raw := range raws {
+		var h struct {
+			ID, Type, Created, Modified string
+			SpecVersion                 string `json:"spec_version"`
+		}
+		_ = json.Unmarshal(raw, &h)
+		out[i] = mapping.Object{Head: mapping.Head{ID: h.ID, Type: h.Type, SpecVersion: h.SpecVersion, Created: h.Created, Modified: h.Modified}, JSON: raw}
+	}
+	return out
+}
+
 func itemObjectID(collection, id string) string {
 	return "x-gib-item--" + uuid.NewSHA1(testNS, []byte(collection+"/"+id)).String()
 }

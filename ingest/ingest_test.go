@@ -13,6 +13,7 @@ import (
 
 	"github.com/gib-taxii/gib-taxii/gibsim"
 	"github.com/gib-taxii/gib-taxii/ingest"
+	"github.com/gib-taxii/gib-taxii/mapping"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -92,7 +93,10 @@ func TestCrashBetweenFetchAndCommit(t *testing.T) {
 
 type mapperFunc func(string, json.RawMessage) ([]json.RawMessage, error)
 
-func (f mapperFunc) Map(c string, item json.RawMessage) ([]json.RawMessage, error) { return f(c, item) }
+func (f mapperFunc) MapObjects(c string, item json.RawMessage) ([]mapping.Object, error) {
+	raws, err := f(c, item)
+	return withHeads(raws), err
+}
 
 // Updated items produce new versions; unchanged re-deliveries none.
 func TestVersionsFromUpdatesOnly(t *testing.T) {
@@ -145,7 +149,12 @@ func TestShippedMappingOnSimulatedItems(t *testing.T) {
 		assert.Greater(t, len(e.stored(c)), 30, "%s: objects, identity and markings", c)
 	}
 	noRules := mapperFunc(func(c string, item json.RawMessage) ([]json.RawMessage, error) {
-		return mapper.Map("no/such", item)
+		objs, err := mapper.MapObjects("no/such", item)
+		var raws []json.RawMessage
+		for _, o := range objs {
+			raws = append(raws, o.JSON)
+		}
+		return raws, err
 	})
 	e2 := newEnv(t, gibsim.Config{Seed: 5, Items: 30, Collections: []string{"ioc/common"}})
 	require.NoError(t, e2.runner(runnerOpts{mapper: noRules}).RunOnce(context.Background()))
@@ -190,9 +199,9 @@ func waitFor(t *testing.T, cond func() bool) {
 // A mapper that panics on an item skips that item; the page is committed.
 func TestPanickingMapperSkipsTheItem(t *testing.T) {
 	e := newEnv(t, gibsim.Config{Seed: 15, Items: 10, Collections: []string{"ioc/common"}})
-	var n int
+	var n atomic.Int64 // mappers run concurrently
 	mapper := mapperFunc(func(c string, item json.RawMessage) ([]json.RawMessage, error) {
-		if n++; n == 3 {
+		if n.Add(1) == 3 {
 			panic("boom")
 		}
 		return itemMapper{}.Map(c, item)

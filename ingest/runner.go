@@ -11,12 +11,17 @@ import (
 	"net/url"
 	"sync"
 	"time"
+
+	"github.com/gib-taxii/gib-taxii/mapping"
 )
 
-// Mapper turns one Group-IB item into STIX objects (exact JSON). It must
-// be deterministic: the same item gives the same bytes.
+// Mapper turns one Group-IB item into STIX objects: each its exact
+// compact JSON and the index fields it states (mapping.Engine does), so
+// that ingest stores them without parsing them again. It must be
+// deterministic (the same item gives the same bytes) and safe for
+// concurrent use: the items of a page are mapped on all cores.
 type Mapper interface {
-	Map(collection string, item json.RawMessage) ([]json.RawMessage, error)
+	MapObjects(collection string, item json.RawMessage) ([]mapping.Object, error)
 }
 
 // Route sends a Group-IB collection's objects to a TAXII collection.

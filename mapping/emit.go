@@ -25,6 +25,19 @@ func (e *Engine) Map(collection string, raw json.RawMessage) ([]json.RawMessage,
 	return res.Objects, err
 }
 
+// MapObjects is Map with each object's head (see Head), for ingest.
+func (e *Engine) MapObjects(collection string, raw json.RawMessage) ([]Object, error) {
+	res, err := e.MapItem(collection, raw, false)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Object, len(res.Objects))
+	for i := range res.Objects {
+		out[i] = Object{Head: res.Heads[i], JSON: res.Objects[i]}
+	}
+	return out, nil
+}
+
 // MapItem is Map with what was dropped and, when explain is set, an
 // explanation of every object.
 func (e *Engine) MapItem(collection string, raw json.RawMessage, explain bool) (Result, error) {
@@ -63,7 +76,7 @@ func (e *Engine) MapItem(collection string, raw json.RawMessage, explain bool) (
 	if explain {
 		m.explain()
 	}
-	m.res.Objects, err = m.finish(e.source)
+	m.res.Objects, m.res.Heads, err = m.finish(e.source)
 	if err != nil {
 		return Result{}, err
 	}
@@ -205,15 +218,16 @@ func isContainer(typ string) bool { return typ == "report" || typ == "grouping" 
 
 // finish validates every object and renders them, after the identity and
 // the marking definitions they use.
-func (m *mapper) finish(source string) ([]json.RawMessage, error) {
+func (m *mapper) finish(source string) ([]json.RawMessage, []Head, error) {
 	used := map[string]bool{}
 	out := []json.RawMessage{identityJSON()}
+	heads := []Head{identityHead}
 	for _, e := range m.objs {
 		if err := validateObject(e.obj); err != nil {
 			if e.rule != nil {
-				return nil, fmt.Errorf("item %s: rule %s (%s:%d): %w", m.ic.id, e.rule.name, source, e.rule.line, err)
+				return nil, nil, fmt.Errorf("item %s: rule %s (%s:%d): %w", m.ic.id, e.rule.name, source, e.rule.line, err)
 			}
-			return nil, fmt.Errorf("item %s: %s: %w", m.ic.id, e.obj["id"], err)
+			return nil, nil, fmt.Errorf("item %s: %s: %w", m.ic.id, e.obj["id"], err)
 		}
 		for _, ref := range e.obj["object_marking_refs"].([]any) {
 			used[ref.(string)] = true
@@ -228,15 +242,23 @@ func (m *mapper) finish(source string) ([]json.RawMessage, error) {
 	sort.Strings(levels)
 	for _, level := range levels {
 		out = append(out, markingJSON(level))
+		heads = append(heads, markingHead(level))
 	}
 	for _, e := range m.objs {
 		b, err := marshal(e.obj)
 		if err != nil {
-			return nil, fmt.Errorf("item %s: render %s: %w", m.ic.id, e.obj["id"], err)
+			return nil, nil, fmt.Errorf("item %s: render %s: %w", m.ic.id, e.obj["id"], err)
 		}
 		out = append(out, b)
+		heads = append(heads, headOf(e.obj))
 	}
-	return out, nil
+	return out, heads, nil
+}
+
+// headOf reads a validated object's head.
+func headOf(obj map[string]any) Head {
+	str := func(k string) string { s, _ := obj[k].(string); return s }
+	return Head{ID: str("id"), Type: str("type"), SpecVersion: str("spec_version"), Created: str("created"), Modified: str("modified")}
 }
 
 // marshal renders compact JSON with sorted keys and without escaping

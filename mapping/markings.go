@@ -43,6 +43,18 @@ func tlpMarking(s string) string { return tlp2[tlpLevel(s)] }
 // markingJSON is the marking definition of a TLP 2.0 level.
 func markingJSON(level string) json.RawMessage { return markingDefs[level] }
 
+func markingHead(level string) Head {
+	return Head{ID: tlp2[level], Type: "marking-definition", SpecVersion: "2.1", Created: markingCreated}
+}
+
+// markingCreated is the created of the TLP 2.0 marking definitions.
+const markingCreated = "2022-10-01T00:00:00.000Z"
+
+// identityHead is the head of the Group-IB identity.
+var identityHead = Head{ID: groupIBIdentity, Type: "identity", SpecVersion: "2.1", Created: identityCreated, Modified: identityCreated}
+
+const identityCreated = "2024-01-01T00:00:00.000Z"
+
 // markingDefs and identityDef are rendered once: they never change.
 var (
 	markingDefs = func() map[string]json.RawMessage {
@@ -58,7 +70,7 @@ var (
 func renderMarking(level string) json.RawMessage {
 	b, err := json.Marshal(map[string]any{
 		"type": "marking-definition", "spec_version": "2.1", "id": tlp2[level],
-		"created": "2022-10-01T00:00:00.000Z", "name": "TLP:" + strings.ToUpper(level),
+		"created": markingCreated, "name": "TLP:" + strings.ToUpper(level),
 		"extensions": map[string]any{tlp2Extension: map[string]string{
 			"extension_type": "property-extension", "tlp_2_0": level,
 		}},
@@ -77,7 +89,7 @@ func identityJSON() json.RawMessage { return identityDef }
 func renderIdentity() json.RawMessage {
 	b, _ := json.Marshal(map[string]any{
 		"type": "identity", "spec_version": "2.1", "id": groupIBIdentity,
-		"created": "2024-01-01T00:00:00.000Z", "modified": "2024-01-01T00:00:00.000Z",
+		"created": identityCreated, "modified": identityCreated,
 		"name": "Group-IB", "identity_class": "organization", "sectors": []string{"technology"},
 		"description":         "Group-IB Threat Intelligence, the source of these objects.",
 		"contact_information": "https://www.group-ib.com",

@@ -11,6 +11,9 @@ import (
 type Result struct {
 	// Objects are the STIX objects, as Map returns them.
 	Objects []json.RawMessage
+	// Heads are, for each of Objects, the properties a store indexes, as
+	// the object states them: a consumer need not parse Objects again.
+	Heads []Head
 	// Dropped are the values no object was made of (malformed, reserved,
 	// benign, placeholder names), in the order met.
 	Dropped []Drop
@@ -97,4 +100,16 @@ func (x Explanation) Describe(source string) string {
 		fmt.Fprintf(&b, "  from %s", strings.Join(sorted, "; "))
 	}
 	return b.String()
+}
+
+// Head is what a store indexes of a mapped object. Created and Modified
+// are empty when the object has none (SCOs).
+type Head struct {
+	ID, Type, SpecVersion, Created, Modified string
+}
+
+// Object is a mapped object with its head.
+type Object struct {
+	Head
+	JSON json.RawMessage
 }

@@ -109,6 +109,29 @@ func ParseObject(raw []byte) (Object, error) {
 	return obj, nil
 }
 
+// ObjectFromFields is ParseObject for a producer that built the JSON
+// itself and states its index fields (empty: absent): the same checks of
+// the fields, without decoding the JSON again. json must be the compact
+// JSON of an object with exactly these fields; the Object keeps it.
+func ObjectFromFields(id, typ, specVersion, created, modified string, json []byte) (Object, error) {
+	opt := func(s string) *string {
+		if s == "" {
+			return nil
+		}
+		return &s
+	}
+	f := indexFields{Type: opt(typ), ID: opt(id), SpecVersion: opt(specVersion), Created: opt(created), Modified: opt(modified)}
+	obj, err := f.object()
+	if err != nil {
+		return Object{}, fmt.Errorf("%w: %s", ErrInvalidObject, err)
+	}
+	if len(json) == 0 || json[0] != '{' {
+		return Object{}, fmt.Errorf("%w: not a JSON object", ErrInvalidObject)
+	}
+	obj.JSON = json
+	return obj, nil
+}
+
 func (f indexFields) object() (Object, error) {
 	if f.Type == nil || !IsType(*f.Type) {
 		return Object{}, fmt.Errorf("type: missing or not 3-250 characters of a-z, 0-9 and '-'")
