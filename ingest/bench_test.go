@@ -3,10 +3,13 @@ package ingest_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -27,22 +30,28 @@ func BenchmarkFullSync(b *testing.B) {
 			b.Run(fmt.Sprintf("items=%d/limit=%d", items, limit), func(b *testing.B) {
 				sim := gibsim.New(gibsim.Config{Seed: 1, Items: items, Collections: []string{"ioc/common"},
 					Now: func() time.Time { return time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC) }})
-				srv := httptest.NewServer(sim.Handler())
+				var served atomic.Int64 // bytes the simulator sent, which wchar counts too
+				srv := httptest.NewServer(countingHandler(sim.Handler(), &served))
 				defer srv.Close()
 				var total time.Duration
+				var written int64
 				for i := range b.N {
 					store, err := boltstore.Open(filepath.Join(b.TempDir(), fmt.Sprintf("s%d.db", i)), boltstore.Options{})
 					require.NoError(b, err)
 					r := benchRunner(b, srv.URL+"/api/v2/", store, limit)
-					start := time.Now()
+					start, w0, s0 := time.Now(), wchar(b), served.Load()
 					require.NoError(b, r.RunOnce(context.Background()))
 					total += time.Since(start)
+					written += wchar(b) - w0 - (served.Load() - s0)
 					st, err := ingest.LoadState(context.Background(), store, "ioc/common")
 					require.NoError(b, err)
 					require.Equal(b, int64(items), st.Items)
 					require.NoError(b, store.Close())
 				}
 				b.ReportMetric(float64(items*b.N)/total.Seconds(), "items/s")
+				if written > 0 {
+					b.ReportMetric(float64(written)/float64(items*b.N), "written-B/item")
+				}
 			})
 		}
 	}
@@ -64,4 +73,35 @@ func benchSizes() []int {
 		return []int{n}
 	}
 	return []int{100_000}
+}
+
+// wchar is the bytes this process has passed to write calls (Linux), or 0.
+func wchar(tb testing.TB) int64 {
+	raw, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(line, "wchar: "); ok {
+			n, err := strconv.ParseInt(v, 10, 64)
+			require.NoError(tb, err)
+			return n
+		}
+	}
+	return 0
+}
+
+type countingWriter struct {
+	http.ResponseWriter
+	n *atomic.Int64
+}
+
+func (w countingWriter) Write(p []byte) (int, error) {
+	n, err := w.ResponseWriter.Write(p)
+	w.n.Add(int64(n))
+	return n, err
+}
+
+func countingHandler(h http.Handler, n *atomic.Int64) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(countingWriter{w, n}, r) })
 }
