@@ -14,6 +14,7 @@ import (
 	"github.com/gib-taxii/gib-taxii/gibsim"
 	"github.com/gib-taxii/gib-taxii/ingest"
 	"github.com/gib-taxii/gib-taxii/mapping"
+	"github.com/gib-taxii/gib-taxii/storage"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -255,4 +256,25 @@ func TestRunOnceWithoutCountReadsToTheEnd(t *testing.T) {
 	require.NoError(t, e.runner(runnerOpts{limit: 1}).RunOnce(context.Background()))
 	assert.Equal(t, int64(4), served.Load(), "three pages of one item, then the empty page")
 	assert.Len(t, e.stored("ioc/common"), 3)
+}
+
+// Where TAXII clients may write into a fed collection, a pushed object
+// may hold an id and version Group-IB then sends with other content: the
+// pushed one is kept, and the page says so in the log.
+func TestConflictingObjectIsLogged(t *testing.T) {
+	e := newEnv(t, gibsim.Config{Seed: 29, Items: 5, Collections: []string{"ioc/common"}})
+	fixed := `{"type":"x-gib-item","spec_version":"2.1","id":"x-gib-item--0e0a1b2c-3d4e-4f50-8617-28394a5b6c7d","created":"2000-01-01T00:00:00.000Z","modified":"2000-01-01T00:00:00.000Z","x":%d}`
+	pushed, err := storage.ParseObject([]byte(fmt.Sprintf(fixed, 0)))
+	require.NoError(t, err)
+	_, err = e.store.Commit(context.Background(), storage.Batch{Writes: []storage.Write{{Collection: "ioc/common", Objects: []storage.Object{pushed}}}})
+	require.NoError(t, err)
+	mapper := mapperFunc(func(c string, item json.RawMessage) ([]json.RawMessage, error) {
+		return []json.RawMessage{json.RawMessage(fmt.Sprintf(fixed, 1))}, nil
+	})
+	require.NoError(t, e.runner(runnerOpts{mapper: mapper}).RunOnce(context.Background()))
+	assert.Contains(t, e.logs.String(), "objects not stored: the collection holds other content under the same id and version")
+	assert.Contains(t, e.logs.String(), "first_id=x-gib-item--0e0a1b2c-3d4e-4f50-8617-28394a5b6c7d")
+	got := e.stored("ioc/common")
+	require.Len(t, got, 1)
+	assert.Contains(t, string(got[pushed.ID].JSON), `"x":0`, "the pushed object is kept")
 }

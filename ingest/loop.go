@@ -225,6 +225,13 @@ func (l *loop) commit(ctx context.Context, st *State, items []json.RawMessage) (
 	if err != nil {
 		return pageResult{}, fmt.Errorf("%w: %w", ErrStore, err)
 	}
+	if n := len(res.Conflicts); n > 0 {
+		// Only where TAXII clients may write into a fed collection
+		// (allow_writes_to_feed): theirs came first and is kept.
+		first := writes[res.Conflicts[0].Write].Objects[res.Conflicts[0].Object]
+		l.log.Warn("objects not stored: the collection holds other content under the same id and version",
+			"objects", n, "first_id", first.ID, "first_version", first.VersionText)
+	}
 	*st = next
 	return pageResult{CommitResult: res, skipped: skipped}, nil
 }

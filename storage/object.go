@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 )
@@ -234,4 +235,24 @@ func ParseTimestamp(s string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("%q is finer than a microsecond", s)
 	}
 	return t.UTC(), nil
+}
+
+// SameJSON reports whether two JSON texts are the same value: white
+// space, key order and string escapes aside (numbers compare by their
+// text). Clients that re-serialise an object they sent before (the Python
+// stix2 library, MISP) send it back with its keys in another order.
+func SameJSON(a, b []byte) bool {
+	if bytes.Equal(a, b) {
+		return true
+	}
+	va, okA := decodeValue(a)
+	vb, okB := decodeValue(b)
+	return okA && okB && reflect.DeepEqual(va, vb)
+}
+
+func decodeValue(b []byte) (any, bool) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	return v, dec.Decode(&v) == nil
 }

@@ -119,3 +119,22 @@ func TestChecksMatchTheirRegexps(t *testing.T) {
 		require.Equal(t, tsRE.MatchString(ts), isTimestampShape(ts), "%q", ts)
 	}
 }
+
+func TestSameJSON(t *testing.T) {
+	a := `{"type":"indicator","name":"café","n":1,"labels":["a","b"]}`
+	for _, b := range []string{
+		`{"name":"café","type":"indicator","labels":["a","b"],"n":1}`,
+		`{ "type" : "indicator", "name" : "caf\u00e9", "n" : 1, "labels" : [ "a", "b" ] }`,
+	} {
+		assert.True(t, SameJSON([]byte(a), []byte(b)), b)
+	}
+	for _, b := range []string{
+		`{"type":"indicator","name":"cafe","n":1,"labels":["a","b"]}`,
+		`{"type":"indicator","name":"café","n":1,"labels":["b","a"]}`,
+		`{"type":"indicator","name":"café","n":1.0,"labels":["a","b"]}`,
+		`{"type":"indicator","name":"café","n":1,"labels":["a","b"],"x":null}`,
+		`not json`,
+	} {
+		assert.False(t, SameJSON([]byte(a), []byte(b)), b)
+	}
+}

@@ -38,12 +38,10 @@ func unprocessable(format string, args ...any) *Error {
 // processing is complete before the answer, so the status is never
 // pending and never claims an object the store does not hold.
 func (s *Server) handleAddObjects(c echo.Context) error {
-	coll, perm, err := s.visibleCollection(c)
+	received := s.cfg.Now()
+	coll, perm, err := s.writableCollection(c, false)
 	if err != nil {
 		return err
-	}
-	if !perm.Write {
-		return errCannotWrite // item 73
 	}
 	req, root := c.Request(), rootOf(c)
 	if !isTAXIIContent(req.Header.Get(echo.HeaderContentType)) {
@@ -66,7 +64,8 @@ func (s *Server) handleAddObjects(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	status := statusResource{ID: uuid.NewString(), Status: "complete", RequestTimestamp: formatTimestamp(s.cfg.Now())}
+	sub.canRead = perm.Read
+	status := statusResource{ID: uuid.NewString(), Status: "complete", RequestTimestamp: formatTimestamp(received)}
 	body, err := s.commitSubmission(c, coll, sub, status)
 	if err != nil {
 		return err
@@ -121,6 +120,27 @@ func reportsOf(res storage.CommitResult) []storage.ObjectReport {
 	}
 	return res.Reports[0]
 }
+
+// writableCollection resolves the {collection} of a write: 404 for a
+// collection the caller may not see (401 for anonymous callers), 403
+// without write permission (item 73), and for DELETE also without read
+// permission (item 87). An anonymous caller who may read gets the 403 too:
+// items 73 and 87 say 403 where can_write is false, and for the caller as
+// it is, it is.
+func (s *Server) writableCollection(c echo.Context, needRead bool) (*collection, Permission, error) {
+	coll, perm, err := s.visibleCollection(c)
+	if err != nil {
+		return nil, perm, err
+	}
+	if !perm.Write || needRead && !perm.Read {
+		return nil, perm, errCannotWrite
+	}
+	return coll, perm, nil
+}
+
+// maxEnvelopeObjects bounds the objects of one POST: the status lists
+// each one, and ten megabytes of "{}" would be three million of them.
+const maxEnvelopeObjects = 100_000
 
 // isTAXIIContent accepts the TAXII 2.1 media type with any spacing, case
 // and extra parameters (a charset), and nothing else.
@@ -193,6 +213,10 @@ func readObjects(dec *json.Decoder) ([][]byte, error) {
 		}
 		if raw[0] != '{' {
 			return nil, unprocessable("objects[%d] is not a JSON object", len(raws))
+		}
+		if len(raws) == maxEnvelopeObjects {
+			return nil, &Error{Status: http.StatusRequestEntityTooLarge, Title: "Request entity too large",
+				Description: fmt.Sprintf("more than %d objects in one envelope: send fewer per request", maxEnvelopeObjects)}
 		}
 		raws = append(raws, raw)
 	}

@@ -13,12 +13,9 @@ import (
 // read endpoint of this collection. Permissions follow item 87 exactly:
 // neither read nor write is 404, one of them 403.
 func (s *Server) handleDeleteObject(c echo.Context) error {
-	coll, perm, err := s.visibleCollection(c)
+	coll, _, err := s.writableCollection(c, true)
 	if err != nil {
 		return err
-	}
-	if !perm.Read || !perm.Write {
-		return errCannotWrite
 	}
 	f, err := s.parseFilters(c, coll, endpointDelete)
 	if err != nil {

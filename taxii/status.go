@@ -11,20 +11,22 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// statusResource is the TAXII status resource (§4.3.1). Every list is
-// always present and as long as its count, and the counts add up to the
-// total: taxii2client checks both (trap T13).
+// statusResource is the TAXII status resource (§4.3.1). The counts add up
+// to the total, and a list, when present, is as long as its count:
+// taxii2client checks both (trap T13). Empty lists are left out (item 28),
+// and so are lists longer than maxStatusDetails: they are optional, and a
+// status must stay small whatever was posted.
 type statusResource struct {
 	ID               string         `json:"id"`
 	Status           string         `json:"status"`
 	RequestTimestamp string         `json:"request_timestamp,omitempty"`
 	TotalCount       int            `json:"total_count"`
 	SuccessCount     int            `json:"success_count"`
-	Successes        []statusDetail `json:"successes"`
+	Successes        []statusDetail `json:"successes,omitempty"`
 	FailureCount     int            `json:"failure_count"`
-	Failures         []statusDetail `json:"failures"`
+	Failures         []statusDetail `json:"failures,omitempty"`
 	PendingCount     int            `json:"pending_count"`
-	Pendings         []statusDetail `json:"pendings"`
+	Pendings         []statusDetail `json:"pendings,omitempty"`
 }
 
 // statusDetail is a status-details entry (item 82).
@@ -43,6 +45,9 @@ type submission struct {
 	// refusedUndated marks refused objects that state no version: the
 	// status gives them the request's timestamp (item 82 wants one).
 	refusedUndated []bool
+	// canRead is whether the poster may read the collection: if not, the
+	// status says nothing of what the collection already held.
+	canRead bool
 }
 
 // submission validates each posted object with the configured checks and
@@ -60,7 +65,8 @@ func (s *Server) submission(coll *collection, raws [][]byte) (submission, error)
 			continue
 		}
 		c := claimsOf(raw)
-		if v := text(c.SpecVersion); v != "" && v != storage.SpecVersion {
+		// STIX 2.0 objects have no spec_version, but a created.
+		if v := text(c.SpecVersion); v != "" && v != storage.SpecVersion || v == "" && c.Created != nil {
 			otherVersion++
 		}
 		version := text(c.Modified)
@@ -87,7 +93,6 @@ func (sub submission) status(st statusResource, reports []storage.ObjectReport) 
 			st.Failures[i].Version = st.RequestTimestamp
 		}
 	}
-	st.Pendings = []statusDetail{}
 	for i, obj := range sub.objects {
 		d := statusDetail{ID: obj.ID, Version: obj.VersionText}
 		var r storage.ObjectReport
@@ -96,20 +101,34 @@ func (sub submission) status(st statusResource, reports []storage.ObjectReport) 
 		}
 		if d.Version == "" { // unversioned: its date_added, as the manifest says
 			d.Version = formatTimestamp(r.DateAdded)
+			if !sub.canRead {
+				d.Version = st.RequestTimestamp
+			}
 		}
 		switch {
 		case r.Conflict:
 			d.Message = "another object with this id and version is stored: a changed object needs a new modified"
 			st.Failures = append(st.Failures, d)
 			continue
-		case !r.New:
+		case !r.New && sub.canRead:
 			d.Message = "already stored"
 		}
 		st.Successes = append(st.Successes, d)
 	}
 	st.TotalCount = sub.total
 	st.SuccessCount, st.FailureCount, st.PendingCount = len(st.Successes), len(st.Failures), 0
+	st.Successes, st.Failures = capDetails(st.Successes), capDetails(st.Failures)
 	return st
+}
+
+// maxStatusDetails is the longest status-details list a status carries.
+const maxStatusDetails = 20_000
+
+func capDetails(ds []statusDetail) []statusDetail {
+	if len(ds) > maxStatusDetails {
+		return nil
+	}
+	return ds
 }
 
 // statusKey names a status in the store: per API root, so that one root's

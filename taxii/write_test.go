@@ -217,7 +217,9 @@ func countObjects(t testing.TB, f *fixture, coll string) int {
 func TestAddObjectsUnprocessable(t *testing.T) {
 	f := newFixture(t)
 	obj := raw(t, "indicator", 1, t0)
-	stix20 := `{"type":"indicator","spec_version":"2.0","id":"` + stixID("indicator", 5) + `","created":"2025-01-01T00:00:00.000Z","modified":"2025-01-01T00:00:00.000Z"}`
+	// STIX 2.0 objects carry no spec_version (their bundle did).
+	stix20 := `{"type":"indicator","id":"` + stixID("indicator", 5) + `","created":"2025-01-01T00:00:00.000Z","modified":"2025-01-01T00:00:00.000Z","labels":["malicious-activity"],"pattern":"[ipv4-addr:value = '203.0.113.1']","valid_from":"2025-01-01T00:00:00Z"}`
+	stix20Stated := `{"type":"indicator","spec_version":"2.0","id":"` + stixID("indicator", 6) + `","created":"2025-01-01T00:00:00.000Z","modified":"2025-01-01T00:00:00.000Z"}`
 	for name, b := range map[string]string{
 		"not JSON":              "objects: yes",
 		"cut off":               `{"objects":[` + obj,
@@ -229,7 +231,8 @@ func TestAddObjectsUnprocessable(t *testing.T) {
 		"objects twice":         `{"objects":[` + obj + `],"objects":[]}`,
 		"data after":            envelopeOf(obj) + `{}`,
 		"a bundle":              `{"type":"bundle","id":"bundle--` + uuid.NewString() + `","objects":[` + obj + `]}`,
-		"all STIX 2.0":          envelopeOf(stix20),
+		"all STIX 2.0":          envelopeOf(stix20, stix20),
+		"spec_version 2.0":      envelopeOf(stix20Stated, stix20),
 		"empty body":            "",
 		"null":                  "null",
 		"an envelope of arrays": `{"objects":[[]]}`,
@@ -395,4 +398,59 @@ func TestAddedObjectsFollowIngested(t *testing.T) {
 	env := decode[envelope](t, f.get(api1+collSecret+"/objects/?added_after="+last, as("bob", "bob-pw")))
 	require.Len(t, env.Objects, 1)
 	assert.Contains(t, string(env.Objects[0]), stixID("indicator", 2))
+}
+
+// The status stays small whatever was posted: an envelope holds at most
+// 100,000 objects (413 beyond), a details list longer than 20,000 is left
+// out (its count stays), and empty lists are never sent (item 28).
+func TestStatusStaysSmall(t *testing.T) {
+	f := newFixture(t)
+	many := func(n int) string { return `{"objects":[` + strings.TrimSuffix(strings.Repeat(`{},`, n), ",") + `]}` }
+	e := assertError(t, f.post(collSecret, many(100_001)), http.StatusRequestEntityTooLarge)
+	assert.Contains(t, e.Description, "100000 objects")
+
+	rec := f.post(collSecret, many(20_001))
+	require.Equal(t, http.StatusAccepted, rec.Code)
+	st := decode[statusResource](t, rec)
+	assert.Equal(t, []int{20_001, 0, 20_001, 0}, []int{st.TotalCount, st.SuccessCount, st.FailureCount, st.PendingCount})
+	assert.NotContains(t, rec.Body.String(), `"failures"`, "a list over the cap is left out")
+	assert.Less(t, rec.Body.Len(), 1000)
+
+	rec = f.post(collSecret, envelopeOf(raw(t, "indicator", 1, t0)))
+	require.Equal(t, http.StatusAccepted, rec.Code)
+	for _, list := range []string{`"failures"`, `"pendings"`} {
+		assert.NotContains(t, rec.Body.String(), list, "no empty list")
+	}
+	assert.Contains(t, rec.Body.String(), `"successes":[{`)
+}
+
+// A caller who may write but not read learns nothing of what the
+// collection holds from a duplicate: no "already stored", and an
+// unversioned object's version is not its stored date_added.
+func TestWriteOnlyStatusSaysNothingOfTheCollection(t *testing.T) {
+	f := newFixture(t)
+	obj := raw(t, "indicator", 1, t0)
+	sco := `{"type":"ipv4-addr","spec_version":"2.1","id":"ipv4-addr--2f6b9d3c-6a5e-5b1f-9d3a-7c8e9f0a1b2c","value":"203.0.113.10"}`
+	f.add(collWriteOnly, stixObject(t, "indicator", 1, t0))
+	first := f.mustPost(collWriteOnly, envelopeOf(sco), as("alice", "alice-pw"))
+	f.clock.Advance(time.Hour)
+	st := f.mustPost(collWriteOnly, envelopeOf(obj, sco), as("alice", "alice-pw"))
+	require.Equal(t, 2, st.SuccessCount)
+	for _, d := range st.Successes {
+		assert.Empty(t, d.Message)
+	}
+	assert.Equal(t, st.RequestTimestamp, st.Successes[1].Version)
+	assert.NotEqual(t, first.Successes[0].Version, st.Successes[1].Version)
+}
+
+// An object sent again with its keys in another order, or other string
+// escapes, is the same object: a duplicate, not a conflict.
+func TestResentObjectInAnotherSpellingIsADuplicate(t *testing.T) {
+	f := newFixture(t)
+	f.mustPost(collSecret, envelopeOf(`{"type":"malware","spec_version":"2.1","id":"`+stixID("malware", 1)+
+		`","created":"2025-01-01T00:00:00.000Z","modified":"2025-01-01T00:00:00.000Z","name":"café","is_family":true}`))
+	st := f.mustPost(collSecret, envelopeOf(`{"is_family":true,"name":"caf\u00e9","modified":"2025-01-01T00:00:00.000Z",`+
+		`"created":"2025-01-01T00:00:00.000Z","id":"`+stixID("malware", 1)+`","spec_version":"2.1","type":"malware"}`))
+	assert.Equal(t, []int{1, 0}, []int{st.SuccessCount, st.FailureCount})
+	assert.Equal(t, "already stored", st.Successes[0].Message)
 }

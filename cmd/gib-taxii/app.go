@@ -51,6 +51,9 @@ func openApp(cfg Config, log *slog.Logger) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Nothing writes (TAXII clients included) until the start-up page
+	// check has passed; reads are served meanwhile.
+	store.HoldWrites()
 	a := &app{cfg: cfg, log: log, store: store, metrics: ops.NewMetrics(cfg.Storage.Path)}
 	tc := cfg.taxiiConfig(store.PagingKey(), log.With("component", "taxii"))
 	tc.Metrics = a.metrics
@@ -278,9 +281,9 @@ func (a *app) OpsAddr() string {
 }
 
 // Run serves TAXII (and the operations endpoints) and polls Group-IB
-// until ctx ends. Ingest starts once bbolt's page check has passed: a
-// damaged file keeps being served for what can still be read, with
-// /readyz at 503, but is never written. On shutdown the ingest loops stop
+// until ctx ends. Ingest starts, and TAXII writes are taken, once bbolt's
+// page check has passed: a damaged file keeps being served for what can
+// still be read, with /readyz at 503, but is never written. On shutdown the ingest loops stop
 // first (a page in flight is either committed or not at all), then HTTP
 // requests drain for at most the configured shutdown time.
 func (a *app) Run(ctx context.Context) error {
@@ -303,6 +306,7 @@ func (a *app) Run(ctx context.Context) error {
 		if a.cfg.Storage.Backup.Dir != "" {
 			loops.Go(func() { a.runBackups(ingestCtx) })
 		}
+		loops.Go(func() { a.pruneStatuses(ingestCtx) })
 	})
 	var serveErr error
 	select {
@@ -317,6 +321,23 @@ func (a *app) Run(ctx context.Context) error {
 		return fmt.Errorf("serve: %w", serveErr)
 	}
 	return drainErr
+}
+
+// pruneStatuses removes expired Add Objects statuses every hour, so that
+// they go even when no more objects are posted.
+func (a *app) pruneStatuses(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := a.store.PruneReceipts(ctx); err != nil && ctx.Err() == nil {
+				a.log.Warn("could not remove expired statuses", "error", err.Error())
+			}
+		}
+	}
 }
 
 // startupCheck runs the page check (about 1.5 s for a million

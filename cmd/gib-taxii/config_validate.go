@@ -201,8 +201,8 @@ func (c *Config) validateUsers(p *problems) {
 	for i, u := range c.Users {
 		key := fmt.Sprintf("users[%d]", i)
 		switch {
-		case u.Name == "" || strings.Contains(u.Name, ":"):
-			p.add(key+".name", "is required and must not contain ':'")
+		case u.Name == "" || strings.Contains(u.Name, ":") || len(u.Name) > 128:
+			p.add(key+".name", "is required, at most 128 bytes, and must not contain ':'")
 		case names[u.Name]:
 			p.add(key+".name", "%q is used twice", u.Name)
 		}

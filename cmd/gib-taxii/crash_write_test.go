@@ -79,7 +79,10 @@ ops: {listen: "off"}
 	rng := rand.New(rand.NewPCG(seed, 1))
 
 	var posts []*crashPost
-	for round := 0; round < *crashKills; round++ {
+	kills := 0
+	// At least crash.kills rounds, and more (at most 20) until a kill has
+	// landed between two chunks of a POST: the case this test is for.
+	for round := 0; round < *crashKills || earlyStored(t, bin, cfgPath, base, posts) == 0 && round < 20; round++ {
 		stop := startServe(t, bin, cfgPath, base)
 		// One client posts envelopes one after another until the kill.
 		results := make(chan *crashPost, 100)
@@ -99,6 +102,7 @@ ops: {listen: "off"}
 		}()
 		time.Sleep(time.Duration(100+rng.IntN(900)) * time.Millisecond)
 		stop(true)
+		kills++
 		for p := range results {
 			posts = append(posts, p)
 		}
@@ -139,8 +143,9 @@ ops: {listen: "off"}
 		}
 	}
 	t.Logf("%d envelopes answered before %d kills, %d resent (%d of their objects were stored before the crash)",
-		answered, *crashKills, len(posts)-answered, early)
+		answered, kills, len(posts)-answered, early)
 	require.NotZero(t, answered, "some posts completed between kills")
+	require.NotZero(t, early, "a kill landed between two chunks of a POST")
 	stored = storedIDs(t, base)
 	for i, p := range posts {
 		for _, id := range p.ids {
@@ -150,6 +155,25 @@ ops: {listen: "off"}
 	stop(false)
 	e, out, _ := testEnv("")
 	require.NoError(t, run(context.Background(), e, []string{"check", "--config", cfgPath}), out.String())
+}
+
+// earlyStored counts the objects of unanswered envelopes that the store
+// holds: committed in a chunk before a kill.
+func earlyStored(t *testing.T, bin, cfgPath, base string, posts []*crashPost) int {
+	if len(posts) == 0 {
+		return 0
+	}
+	stop := startServe(t, bin, cfgPath, base)
+	defer stop(false)
+	stored, n := storedIDs(t, base), 0
+	for _, p := range posts {
+		for _, id := range p.ids {
+			if p.statusID == "" && stored[id] {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // startServe runs `gib-taxii serve` until it answers, and returns a stop

@@ -107,14 +107,16 @@ func TestServeTakesWrites(t *testing.T) {
 }
 
 func TestWritableConfigRefused(t *testing.T) {
-	for _, c := range []struct{ edit, want string }{
-		{"title: Indicators, writable: true, sources: [ioc/common]}", "writable: this collection is fed by Group-IB"},
-		{"title: Indicators, allow_writes_to_feed: true}", "allow_writes_to_feed: means nothing without writable: true"},
+	for _, c := range []struct{ from, edit, want string }{
+		{"title: Indicators}", "title: Indicators, writable: true, sources: [ioc/common]}", "writable: this collection is fed by Group-IB"},
+		{"title: Indicators}", "title: Indicators, allow_writes_to_feed: true}", "allow_writes_to_feed: means nothing without writable: true"},
+		// The status of a POST keeps its owner's name in a 255-byte field.
+		{"name: analyst", "name: " + strings.Repeat("n", 129), "at most 128 bytes"},
 	} {
 		path, _ := writeConfig(t)
 		raw, err := os.ReadFile(path)
 		require.NoError(t, err)
-		require.NoError(t, os.WriteFile(path, []byte(strings.Replace(string(raw), "title: Indicators}", c.edit, 1)), 0o600))
+		require.NoError(t, os.WriteFile(path, []byte(strings.Replace(string(raw), c.from, c.edit, 1)), 0o600))
 		_, err = loadConfig(path, noEnv)
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), c.want)

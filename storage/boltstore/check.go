@@ -64,8 +64,7 @@ func (s *Store) Check(ctx context.Context, opts CheckOptions) (CheckReport, erro
 		// bbolt's page check counts pages that writes committed after the
 		// check's transaction began as freed, yet its snapshot still
 		// reaches them: a false "reachable freed". Writes wait for it.
-		s.writeGate.Lock()
-		defer s.writeGate.Unlock()
+		defer s.lockWrites()()
 	}
 	err := s.view(func(tx *bolt.Tx) error {
 		if !opts.SkipPages {

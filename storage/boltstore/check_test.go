@@ -292,3 +292,48 @@ func TestCheckWhileWriting(t *testing.T) {
 	close(stop)
 	require.NoError(t, <-done)
 }
+
+// With HoldWrites, nothing is written before the first page check: a
+// write waits for it, and fails if the check finds the file damaged.
+func TestHoldWritesUntilChecked(t *testing.T) {
+	for _, damaged := range []bool{false, true} {
+		s, err := Open(filepath.Join(t.TempDir(), "store.db"), Options{Now: newClock().Now, NoSync: true})
+		require.NoError(t, err)
+		s.HoldWrites()
+		s.HoldWrites() // twice is once
+		done := make(chan error, 1)
+		go func() {
+			_, err := s.Commit(context.Background(), storage.Batch{Writes: []storage.Write{{Collection: "c",
+				Objects: []storage.Object{stix(t, "indicator", 1, t0)}}}})
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			t.Fatalf("a write went through before the check: %v", err)
+		case <-time.After(50 * time.Millisecond):
+		}
+		if damaged {
+			// As a check that finds damage leaves it: the fault recorded
+			// while the gate is held.
+			unlock := s.lockWrites()
+			s.damaged("test: damage found")
+			unlock()
+			require.ErrorIs(t, <-done, storage.ErrCorrupt, "the waiting write sees the damage")
+		} else {
+			rep, err := s.Check(context.Background(), CheckOptions{SkipInvariants: true})
+			require.NoError(t, err)
+			require.True(t, rep.OK())
+			require.NoError(t, <-done)
+			// Later checks take the gate as usual.
+			_, err = s.Check(context.Background(), CheckOptions{SkipInvariants: true})
+			require.NoError(t, err)
+			mustCommit(t, s, "c", stix(t, "indicator", 2, t0))
+		}
+		require.NoError(t, s.Close())
+	}
+	// Closed before any check: the gate is released, Close does not hang.
+	s, err := Open(filepath.Join(t.TempDir(), "store.db"), Options{NoSync: true})
+	require.NoError(t, err)
+	s.HoldWrites()
+	require.NoError(t, s.Close())
+}

@@ -181,7 +181,7 @@ func (cw *collectionWriter) put(obj storage.Object) (putOutcome, stamp, error) {
 		if err != nil {
 			return 0, 0, fmt.Errorf("%w under key %q", err, key)
 		}
-		if bytes.Equal(rec.json, obj.JSON) {
+		if storage.SameJSON(rec.json, obj.JSON) {
 			return putUnchanged, rec.added, nil
 		}
 		return putConflict, rec.added, nil

@@ -67,11 +67,12 @@ func (s *Store) view(fn func(*bolt.Tx) error) error {
 // update runs fn in a write transaction, unless the file is known to be
 // damaged; see guard.
 func (s *Store) update(fn func(*bolt.Tx) error) error {
+	s.writeGate.RLock()
+	defer s.writeGate.RUnlock()
+	// After the gate: a page check that held it may have just found damage.
 	if err := s.Fault(); err != nil {
 		return err
 	}
-	s.writeGate.RLock()
-	defer s.writeGate.RUnlock()
 	return s.guard(true, func() error { return s.db.Update(fn) })
 }
 

@@ -120,3 +120,18 @@ func TestCheckFindsBrokenReceipts(t *testing.T) {
 	assert.Contains(t, strings.Join(rep.Problems, "\n"), "names no receipt")
 	assert.Contains(t, strings.Join(rep.Problems, "\n"), "1 receipts, 2 expiry entries")
 }
+
+func TestPruneReceiptsWithoutWrites(t *testing.T) {
+	clock := newClock()
+	s := MustOpen(t, Options{Now: clock.Now})
+	require.NoError(t, s.PruneReceipts(context.Background()), "a store without receipts")
+	_, err := s.Commit(context.Background(), storage.Batch{Receipt: &storage.Receipt{Key: "a", Expires: clock.Now().Add(time.Hour), JSON: []byte(`{}`)}})
+	require.NoError(t, err)
+	require.NoError(t, s.PruneReceipts(context.Background()))
+	_, err = s.Receipt(context.Background(), "a")
+	require.NoError(t, err, "not expired yet")
+	clock.Advance(2 * time.Hour)
+	require.NoError(t, s.PruneReceipts(context.Background()))
+	_, err = s.Receipt(context.Background(), "a")
+	require.ErrorIs(t, err, storage.ErrNotFound)
+}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gib-taxii/gib-taxii/storage"
@@ -70,8 +71,10 @@ type Store struct {
 	maxLimit  int
 	budget    int
 	pagingKey []byte
-	// writeGate keeps writes out while a page check runs (see Check).
+	// writeGate keeps writes out while a page check runs (see Check);
+	// gateHeld is set while HoldWrites holds it for the next check.
 	writeGate sync.RWMutex
+	gateHeld  atomic.Bool
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -111,6 +114,34 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// HoldWrites makes writes wait for the next page check (Check without
+// SkipPages), and fail if it finds damage: serve holds them from start-up
+// until its first check, which runs while reads are served, so nothing is
+// written to a file not yet known to be sound. Close releases them too.
+func (s *Store) HoldWrites() {
+	if s.gateHeld.Load() {
+		return
+	}
+	s.writeGate.Lock()
+	s.gateHeld.Store(true)
+}
+
+// PruneReceipts removes receipts that expired before now, a bounded
+// number per call; commits with a receipt prune too, but a server that
+// stops receiving writes must still let old statuses go.
+func (s *Store) PruneReceipts(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.update(func(tx *bolt.Tx) error {
+		receipts, expiry := tx.Bucket(bucketReceipts), tx.Bucket(bucketReceiptExpiry)
+		if receipts == nil || expiry == nil {
+			return nil
+		}
+		return pruneReceipts(receipts, expiry, stampOf(s.now()))
+	})
 }
 
 func (o Options) withDefaults() Options {
@@ -206,6 +237,9 @@ func checkSchema(meta *bolt.Bucket) error {
 // Close closes the file. It is idempotent.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
+		if s.gateHeld.CompareAndSwap(true, false) {
+			s.writeGate.Unlock()
+		}
 		if s.fault.broken.Load() {
 			// bbolt failed inside a write and may hold its locks: Close
 			// could wait forever. The file is released at exit.
@@ -215,6 +249,15 @@ func (s *Store) Close() error {
 		s.closeErr = s.db.Close()
 	})
 	return s.closeErr
+}
+
+// lockWrites keeps writes out until the returned function is called; the
+// first call after HoldWrites takes over the gate it holds.
+func (s *Store) lockWrites() (unlock func()) {
+	if !s.gateHeld.CompareAndSwap(true, false) {
+		s.writeGate.Lock()
+	}
+	return s.writeGate.Unlock
 }
 
 // PagingKey returns the secret the TAXII server signs next tokens with. It
