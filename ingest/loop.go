@@ -32,6 +32,9 @@ type loop struct {
 	// held is an /updated page fetched but not stored (the store failed):
 	// the next attempt stores it instead of downloading it again.
 	held *heldPage
+	// ahead is the next /updated page, downloading while this one is
+	// committed; nil when none is.
+	ahead *prefetch
 }
 
 // heldPage is an /updated page and the position it was fetched from.
@@ -50,6 +53,7 @@ func (r *Runner) newLoop(c CollectionConfig) *loop {
 // run polls until ctx ends: read everything available, wait, repeat. A
 // damaged store ends it: writing on would spread the damage.
 func (l *loop) run(ctx context.Context) {
+	defer l.dropAhead()
 	for {
 		err := l.catchUp(ctx)
 		if ctx.Err() != nil {
@@ -71,7 +75,15 @@ func (l *loop) run(ctx context.Context) {
 
 // catchUp reads pages until the API has nothing more. A failure is
 // recorded in the collection's state and returned.
-func (l *loop) catchUp(ctx context.Context) error {
+func (l *loop) catchUp(ctx context.Context) (err error) {
+	defer func() {
+		// A page fetched ahead is kept across a failed write (the retry
+		// needs it next, and a download costs API quota); otherwise a
+		// pass leaves no download running.
+		if !errors.Is(err, ErrStore) {
+			l.dropAhead()
+		}
+	}()
 	if l.st == nil {
 		st, err := LoadState(ctx, l.r.store, l.c.Name)
 		if err != nil {
@@ -89,7 +101,6 @@ func (l *loop) catchUp(ctx context.Context) error {
 	}
 	for {
 		var more bool
-		var err error
 		if l.c.Search {
 			more, err = l.searchWindow(ctx, l.st)
 		} else {
@@ -142,10 +153,14 @@ func (l *loop) updatedPage(ctx context.Context, st *State) (bool, error) {
 		return false, err
 	}
 	next.SeqUpdate, next.Queued = &page.Next, page.Count
+	if page.Next != from && (l.once == nil || !l.once.reached(len(page.Items), page.Count)) {
+		l.fetchAhead(ctx, page.Next, page)
+	}
 	res, err := l.commit(ctx, &next, page.Items)
 	if err != nil {
-		// Keep the start position and the page in memory: the retry
-		// stores them without asking the API again.
+		// Keep the start position and the page in memory (and the one
+		// fetched ahead): the retry stores them without asking the API
+		// again.
 		st.SeqUpdate = &from
 		l.held = &heldPage{from: from, page: page}
 		return false, err
@@ -172,14 +187,17 @@ func (l *loop) onceWants(n int, queued int64) bool {
 	return l.once.queued > 0
 }
 
-// fetchUpdated returns the page held from a failed store write at seq, or
-// downloads it.
+// fetchUpdated returns the page held from a failed store write at seq,
+// the one prefetched, or downloads it.
 func (l *loop) fetchUpdated(ctx context.Context, seq int64) (UpdatedPage, error) {
 	if l.held != nil && l.held.from == seq {
 		return l.held.page, nil
 	}
 	l.held = nil
-	page, err := l.r.client.Updated(ctx, l.c.Name, seq, l.limit, l.c.Params)
+	page, err, ok := l.takeAhead(ctx, seq)
+	if !ok {
+		page, err = l.r.client.Updated(ctx, l.c.Name, seq, l.limit, l.c.Params)
+	}
 	if err == nil {
 		l.adaptLimit(page.Limit)
 	}
@@ -229,7 +247,7 @@ func (l *loop) commit(ctx context.Context, st *State, items []json.RawMessage) (
 		// Only where TAXII clients may write into a fed collection
 		// (allow_writes_to_feed): theirs came first and is kept.
 		first := writes[res.Conflicts[0].Write].Objects[res.Conflicts[0].Object]
-		l.log.Warn("objects not stored: the collection holds other content under the same id and version",
+		l.log.Debug("objects not stored: the collection holds other content under the same id and version",
 			"objects", n, "first_id", first.ID, "first_version", first.VersionText)
 	}
 	*st = next

@@ -199,6 +199,7 @@ func (r *Runner) RunOnce(ctx context.Context) error {
 			l := r.newLoop(c)
 			l.once = &passBound{start: r.now().UTC().Truncate(time.Second), queued: -1}
 			errs[i] = l.catchUp(ctx)
+			l.dropAhead()
 		})
 	}
 	wg.Wait()
@@ -217,6 +218,15 @@ func (r *Runner) RunOnce(ctx context.Context) error {
 type passBound struct {
 	start  time.Time // search windows end here
 	queued int64     // /updated items left to read; -1 before the first page
+}
+
+// reached reports whether a page of n items, with queued left after it,
+// is the pass's last: what onceWants will decide, without deciding it.
+func (b *passBound) reached(n int, queued int64) bool {
+	if b.queued < 0 {
+		return queued <= 0
+	}
+	return b.queued-int64(n) <= 0
 }
 
 // Health returns each running collection's state as its loop holds it in
