@@ -40,6 +40,7 @@ func commands() map[string]command {
 		"sim":           {"run the Group-IB API simulator", runSim},
 		"mappings":      {"check a mapping file, dry-run it on an item, or check a STIX pattern", runMappings},
 		"healthcheck":   {"exit 0 if the server's /healthz answers (for container HEALTHCHECKs)", runHealthcheck},
+		"loadtest":      {"drive load at any TAXII 2.1 server; walks check paging for duplicates and gaps", runLoadtest},
 		"hash-password": {"read a password on stdin and print its bcrypt hash for the config", runHashPassword},
 		"version":       {"print the version", runVersion},
 	}

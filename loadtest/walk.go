@@ -1,0 +1,177 @@
+package loadtest
+
+import (
+	"hash/maphash"
+	"slices"
+)
+
+// walkCheck is what one client saw over its walks through the collection,
+// and what checking them found. It belongs to one client goroutine.
+//
+// Each object is kept as two 64-bit hashes, of its id and of id+version:
+// 16 bytes per object, plus 8 for the previous walk's ids, so a client
+// tracks a walk of a million objects in 24 MB. Sorting them when the walk
+// ends finds the duplicates (adjacent equal id+version) and, merged with
+// the previous walk's sorted ids, the gaps. A hash collision among a
+// million objects has odds of about 1 in 30 million.
+//
+// Gaps are ids, not versions: an object updated between two walks is
+// served at its new version, and that is no gap. An object deleted
+// between two walks does count as one.
+type walkCheck struct {
+	hash     maphash.Hash
+	max      int      // objects tracked per walk; a longer walk goes unchecked
+	ids      []uint64 // this walk's, in the order seen
+	versions []uint64
+	objects  int      // this walk's, tracked or not
+	overflow bool     // this walk saw more than max objects
+	prev     []uint64 // the previous complete walk's ids, sorted, distinct
+	prevSum  uint64   // setHash of its id+versions
+	hasPrev  bool
+
+	WalkStats
+}
+
+// WalkStats counts walks and what their checks found.
+type WalkStats struct {
+	// Complete walks ended with a page without "more"; Aborted ones were
+	// cut short by an error and started again; Unfinished ones were still
+	// going when the run ended.
+	Complete   int64 `json:"complete"`
+	Aborted    int64 `json:"aborted"`
+	Unfinished int64 `json:"unfinished"`
+	// ObjectsMin and ObjectsMax are the fewest and most objects in one
+	// complete walk.
+	ObjectsMin int64 `json:"objects_min"`
+	ObjectsMax int64 `json:"objects_max"`
+	// Duplicates are objects (same id and version) met again within one
+	// walk, complete or not.
+	Duplicates int64 `json:"duplicates"`
+	// Compared is the number of complete walks checked against the same
+	// client's previous complete walk; Identical ones held the very same
+	// objects and versions; Gaps counts ids of the previous walk missing
+	// from the next.
+	Compared  int64 `json:"compared"`
+	Identical int64 `json:"identical"`
+	Gaps      int64 `json:"gaps"`
+	// Untracked objects had no "id"; Unchecked walks were longer than the
+	// tracking limit.
+	Untracked int64 `json:"untracked"`
+	Unchecked int64 `json:"unchecked"`
+}
+
+func newWalkCheck(seed maphash.Seed, max int) *walkCheck {
+	w := &walkCheck{max: max}
+	w.hash.SetSeed(seed)
+	return w
+}
+
+// add records an object of the current walk.
+func (w *walkCheck) add(id, version []byte) {
+	w.objects++
+	if len(id) == 0 {
+		w.Untracked++
+		return
+	}
+	if len(w.ids) >= w.max {
+		w.overflow = true
+		return
+	}
+	w.hash.Reset()
+	w.hash.Write(id)
+	idHash := w.hash.Sum64()
+	w.hash.WriteByte(0)
+	w.hash.Write(version)
+	w.ids = append(w.ids, idHash)
+	w.versions = append(w.versions, w.hash.Sum64())
+}
+
+// complete ends a walk that reached its last page.
+func (w *walkCheck) complete() {
+	w.Complete++
+	n := int64(w.objects)
+	if w.Complete == 1 || n < w.ObjectsMin {
+		w.ObjectsMin = n
+	}
+	w.ObjectsMax = max(w.ObjectsMax, n)
+	versions := w.duplicates()
+	if w.overflow {
+		w.Unchecked++
+		w.hasPrev = false
+		w.restart()
+		return
+	}
+	slices.Sort(w.ids)
+	ids := slices.Compact(w.ids)
+	sum := setHash(versions)
+	if w.hasPrev {
+		w.Compared++
+		w.Gaps += int64(missing(w.prev, ids))
+		if slices.Equal(ids, w.prev) && sum == w.prevSum {
+			w.Identical++
+		}
+	}
+	// Keep this walk's ids for the next comparison, and reuse the
+	// previous walk's memory for the next walk.
+	old := w.prev
+	w.prev, w.prevSum, w.hasPrev = ids, sum, true
+	w.ids = old[:0]
+	w.restart()
+}
+
+// abort ends a walk cut short by an error.
+func (w *walkCheck) abort() {
+	w.Aborted++
+	w.duplicates()
+	w.restart()
+}
+
+// finish ends the run: a walk under way is checked for duplicates only.
+func (w *walkCheck) finish() WalkStats {
+	if w.objects > 0 {
+		w.Unfinished++
+		w.duplicates()
+	}
+	return w.WalkStats
+}
+
+// duplicates counts the current walk's repeated id+versions, and returns
+// them sorted.
+func (w *walkCheck) duplicates() []uint64 {
+	slices.Sort(w.versions)
+	for i := 1; i < len(w.versions); i++ {
+		if w.versions[i] == w.versions[i-1] {
+			w.Duplicates++
+		}
+	}
+	return w.versions
+}
+
+// setHash is an order-free hash of the distinct values of sorted v.
+func setHash(v []uint64) uint64 {
+	var sum uint64
+	for i, x := range v {
+		if i == 0 || x != v[i-1] {
+			sum += x * 0x9e3779b97f4a7c15
+		}
+	}
+	return sum
+}
+
+func (w *walkCheck) restart() {
+	w.ids, w.versions, w.objects, w.overflow = w.ids[:0], w.versions[:0], 0, false
+}
+
+// missing counts the elements of sorted a that sorted b lacks.
+func missing(a, b []uint64) int {
+	n, j := 0, 0
+	for _, x := range a {
+		for j < len(b) && b[j] < x {
+			j++
+		}
+		if j == len(b) || b[j] != x {
+			n++
+		}
+	}
+	return n
+}
