@@ -43,6 +43,7 @@ func commands() map[string]command {
 		"loadtest":      {"drive load at any TAXII 2.1 server; walks check paging for duplicates and gaps", runLoadtest},
 		"hash-password": {"read a password on stdin and print its bcrypt hash for the config", runHashPassword},
 		"version":       {"print the version", runVersion},
+		"bench":         {"measure ingest, the store and the TAXII API on a generated store; writes docs/PERFORMANCE.md's table", runBench},
 	}
 }
 
