@@ -12,6 +12,7 @@ import (
 
 	"github.com/gib-taxii/gib-taxii/mapping"
 	"github.com/gib-taxii/gib-taxii/storage"
+	"github.com/gib-taxii/gib-taxii/storage/boltstore"
 	"github.com/google/uuid"
 )
 
@@ -48,6 +49,14 @@ func runExport(ctx context.Context, e env, args []string) error {
 		if q.AddedAfter, err = storage.ParseTimestamp(*addedAfter); err != nil {
 			return fmt.Errorf("export: --added-after: %w", err)
 		}
+	}
+	// An export reads only some pages: from a damaged file it could
+	// silently leave objects out. The page check (about 1.5 s per million
+	// objects) first.
+	if rep, err := store.Check(ctx, boltstore.CheckOptions{SkipInvariants: true}); err != nil {
+		return fmt.Errorf("export: %w", err)
+	} else if !rep.OK() {
+		return fmt.Errorf("export: %w", store.Fault())
 	}
 	return writeExport(ctx, e, store, q, *out)
 }

@@ -137,13 +137,15 @@ type collectionCheck struct {
 }
 
 func (cc *collectionCheck) run() {
-	objects, index, history := cc.b.Bucket(bucketObjects), cc.b.Bucket(bucketIndex), cc.b.Bucket(bucketHistory)
-	if objects == nil || index == nil || history == nil {
-		cc.rep.Add("collection %s: missing objects, index or history bucket", cc.name)
+	objects, index := cc.b.Bucket(bucketObjects), cc.b.Bucket(bucketIndex)
+	if objects == nil || index == nil {
+		cc.rep.Add("collection %s: missing objects or index bucket", cc.name)
 		return
 	}
+	if cc.b.Bucket(bucketHistory) != nil {
+		cc.rep.Add("collection %s: a history bucket, which schema %d no longer has", cc.name, SchemaVersion)
+	}
 	cc.checkObjects(objects)
-	cc.checkHistory(objects, history)
 	cc.checkIndex(objects, index)
 }
 

@@ -7,25 +7,6 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// checkHistory: every history entry (id, date_added) -> version names a
-// stored version with that date_added, one entry per version.
-func (cc *collectionCheck) checkHistory(objects, history *bolt.Bucket) {
-	n := 0
-	_ = history.ForEach(func(k, v []byte) error {
-		n++
-		id, added, ok := splitIDKey(k)
-		if !ok || len(v) != 8 {
-			cc.rep.Add("collection %s: history entry %q malformed", cc.name, k)
-			return nil
-		}
-		cc.entryNames(objects, "history", objectKey(string(id), stampAt(v)), added)
-		return nil
-	})
-	if n != cc.versions {
-		cc.rep.Add("collection %s: %d history entries for %d versions", cc.name, n, cc.versions)
-	}
-}
-
 // entryNames checks that an entry dated added names a stored version
 // whose record carries the same date_added; it returns that version's key.
 func (cc *collectionCheck) entryNames(objects *bolt.Bucket, what string, key []byte, added stamp) bool {

@@ -60,9 +60,13 @@ func TestCheckFindsBrokenInvariants(t *testing.T) {
 			k, _ := b.Cursor().First()
 			return b.Delete(append([]byte(nil), k...))
 		}, "entries in index"},
-		"history names a missing version": {func(tx *bolt.Tx) error {
-			return collectionBucket(tx, "c1", bucketHistory).Put(historyKey(id("indicator", 9999), stampOf(t0)), stampOf(t0).appendTo(nil))
+		"index names a missing version": {func(tx *bolt.Tx) error {
+			return collectionBucket(tx, "c1", bucketIndex).Put(indexKey(kindAll, "indicator", stampOf(t0)), objectKey(id("indicator", 9999), stampOf(t0)))
 		}, "not stored"},
+		"a schema-1 history bucket left": {func(tx *bolt.Tx) error {
+			_, err := tx.Bucket(bucketCollections).Bucket([]byte("c1")).CreateBucket(bucketHistory)
+			return err
+		}, "history bucket"},
 		"two entries share a date_added": {func(tx *bolt.Tx) error {
 			b := collectionBucket(tx, "c2", bucketObjects)
 			k, v := b.Cursor().Last()

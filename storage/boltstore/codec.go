@@ -53,11 +53,7 @@ func indexKey(kind byte, typ string, added stamp) []byte {
 	return added.appendTo(indexPrefix(kind, typ))
 }
 
-func historyKey(id string, added stamp) []byte {
-	return added.appendTo(idPrefix(id))
-}
-
-// splitIDKey undoes objectKey and historyKey: <id> 0x00 <stamp>.
+// splitIDKey undoes objectKey: <id> 0x00 <stamp>.
 func splitIDKey(k []byte) (id []byte, s stamp, ok bool) {
 	if len(k) < 10 || k[len(k)-9] != 0 {
 		return nil, 0, false

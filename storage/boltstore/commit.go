@@ -58,9 +58,9 @@ func putCursor(tx *bolt.Tx, c *storage.Cursor, res storage.CommitResult) error {
 // collectionWriter holds one collection's buckets for a write transaction
 // and the last date_added allocated in it.
 type collectionWriter struct {
-	objects, index, history *bolt.Bucket
-	last                    stamp
-	now                     func() stamp
+	objects, index *bolt.Bucket
+	last           stamp
+	now            func() stamp
 }
 
 func (s *Store) writeCollection(ctx context.Context, tx *bolt.Tx, wi int, w storage.Write, res *storage.CommitResult) error {
@@ -115,7 +115,7 @@ func openCollectionWriter(tx *bolt.Tx, collection string) (*collectionWriter, er
 	for _, p := range []struct {
 		b    **bolt.Bucket
 		name []byte
-	}{{&cw.objects, bucketObjects}, {&cw.index, bucketIndex}, {&cw.history, bucketHistory}} {
+	}{{&cw.objects, bucketObjects}, {&cw.index, bucketIndex}} {
 		if *p.b, err = c.CreateBucketIfNotExists(p.name); err != nil {
 			return nil, err
 		}
@@ -196,9 +196,6 @@ func (cw *collectionWriter) put(obj storage.Object) (putOutcome, stamp, error) {
 		return 0, 0, err
 	}
 	if err := cw.objects.Put(key, val); err != nil {
-		return 0, 0, err
-	}
-	if err := cw.history.Put(historyKey(obj.ID, added), version.appendTo(nil)); err != nil {
 		return 0, 0, err
 	}
 	if err := cw.indexEntry(kindAll, obj.Type, nil, added, key); err != nil {

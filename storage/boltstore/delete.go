@@ -20,7 +20,7 @@ type storedVersion struct {
 }
 
 // Delete removes the versions of one object that d selects from one
-// collection, with their index and history entries, and returns how many
+// collection, with their index entries, and returns how many
 // it removed; storage.ErrNotFound when it selects none. The first and last
 // entries move to the versions that remain. date_added values are never
 // given again (see lastAdded), so clients' resume points stay exact.
@@ -39,8 +39,8 @@ func (s *Store) Delete(ctx context.Context, d storage.Deletion) (int, error) {
 		if coll == nil {
 			return storage.ErrNotFound
 		}
-		cw := &collectionWriter{objects: coll.Bucket(bucketObjects), index: coll.Bucket(bucketIndex), history: coll.Bucket(bucketHistory)}
-		if cw.objects == nil || cw.index == nil || cw.history == nil {
+		cw := &collectionWriter{objects: coll.Bucket(bucketObjects), index: coll.Bucket(bucketIndex)}
+		if cw.objects == nil || cw.index == nil {
 			return fmt.Errorf("%w: collection %s lacks a bucket", errCorrupt, d.Collection)
 		}
 		all, err := storedVersions(cw.objects, d.ID)
@@ -110,12 +110,9 @@ func selectVersions(all []storedVersion, d storage.Deletion) (doomed, kept []sto
 	return doomed, kept
 }
 
-// remove deletes one version and its history and 'A' entries.
+// remove deletes one version and its 'A' entries.
 func (cw *collectionWriter) remove(typ, id string, v storedVersion) error {
 	if err := cw.objects.Delete(v.key); err != nil {
-		return err
-	}
-	if err := cw.history.Delete(historyKey(id, v.added)); err != nil {
 		return err
 	}
 	for _, t := range []string{"", typ} {

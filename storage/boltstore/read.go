@@ -97,7 +97,7 @@ func (s *Store) newReader(tx *bolt.Tx, q storage.Query) *reader {
 		r.q.Versions.Last = true
 	}
 	if len(q.IDs) > 0 {
-		r.m.streams = r.idStreams(collectionBucket(tx, q.Collection, bucketHistory))
+		r.m.streams = r.idStreams()
 	} else {
 		r.m.streams = r.indexStreams(collectionBucket(tx, q.Collection, bucketIndex))
 	}
@@ -161,7 +161,7 @@ func (r *reader) indexStreams(index *bolt.Bucket) []stream {
 	return streams
 }
 
-func (r *reader) idStreams(history *bolt.Bucket) []stream {
+func (r *reader) idStreams() []stream {
 	var streams []stream
 	for _, id := range uniq(r.q.IDs) {
 		if !storage.IsID(id) {
@@ -169,10 +169,6 @@ func (r *reader) idStreams(history *bolt.Bucket) []stream {
 		}
 		typ, _, _ := strings.Cut(id, "--")
 		if r.types != nil && !r.types[typ] {
-			continue
-		}
-		if r.q.Versions.All {
-			streams = append(streams, newHistoryStream(history, id, r.from))
 			continue
 		}
 		if entries := r.idEntries(id); len(entries) > 0 {
@@ -196,6 +192,11 @@ func (r *reader) idEntries(id string) []entry {
 	}
 	prefix := idPrefix(id)
 	c := r.objects.Cursor()
+	if r.q.Versions.All { // an object has few versions: all of them, by date_added
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			add(k, v, nil)
+		}
+	}
 	if r.q.Versions.First {
 		if k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) {
 			add(k, v, nil)

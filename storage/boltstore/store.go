@@ -19,7 +19,12 @@ import (
 )
 
 // SchemaVersion is the layout version this code reads and writes.
-const SchemaVersion = 1
+//
+//	1: objects, index and history per collection
+//	2: no history: an object's versions are one prefix of objects, which
+//	   match[id] reads directly; the history bucket cost every new version
+//	   a write at a random place in the file
+const SchemaVersion = 2
 
 var (
 	bucketMeta        = []byte("meta")
@@ -27,7 +32,7 @@ var (
 	bucketCollections = []byte("collections")
 	bucketObjects     = []byte("objects")
 	bucketIndex       = []byte("index")
-	bucketHistory     = []byte("history")
+	bucketHistory     = []byte("history") // schema 1 only
 
 	bucketCollectionIDs = []byte("collection_ids")
 
@@ -200,7 +205,7 @@ func (s *Store) create(tx *bolt.Tx) error {
 		}
 	}
 	meta := tx.Bucket(bucketMeta)
-	if err := checkSchema(meta); err != nil {
+	if err := upgradeSchema(meta); err != nil {
 		return err
 	}
 	key := meta.Get(keyPagingKey)
@@ -217,20 +222,65 @@ func (s *Store) create(tx *bolt.Tx) error {
 	return nil
 }
 
+// checkSchema refuses a file of a newer gib-taxii; it reads, never writes.
 func checkSchema(meta *bolt.Bucket) error {
+	_, err := schemaOf(meta)
+	return err
+}
+
+// schemaOf is the file's schema version, 0 when none is recorded yet.
+func schemaOf(meta *bolt.Bucket) (int, error) {
 	raw := meta.Get(keySchema)
 	if raw == nil {
-		return meta.Put(keySchema, []byte(strconv.Itoa(SchemaVersion)))
+		return 0, nil
 	}
 	v, err := strconv.Atoi(string(raw))
 	if err != nil {
-		return fmt.Errorf("schema version %q: %w", raw, err)
+		return 0, fmt.Errorf("schema version %q: %w", raw, err)
 	}
 	if v > SchemaVersion {
-		return fmt.Errorf("%w: file has schema %d, this gib-taxii reads up to %d; upgrade gib-taxii",
+		return 0, fmt.Errorf("%w: file has schema %d, this gib-taxii reads up to %d; upgrade gib-taxii",
 			storage.ErrSchemaTooNew, v, SchemaVersion)
 	}
-	// Migrations from older schemas go here, inside this transaction.
+	return v, nil
+}
+
+// upgradeSchema records the schema of a new file and migrates an older
+// one, in the caller's write transaction: all of a migration, or none.
+func upgradeSchema(meta *bolt.Bucket) error {
+	v, err := schemaOf(meta)
+	switch {
+	case err != nil:
+		return err
+	case v == 1:
+		if err := migrate1to2(meta.Tx()); err != nil {
+			return fmt.Errorf("migrate the store from schema 1 to 2: %w", err)
+		}
+	case v == SchemaVersion:
+		return nil
+	}
+	return meta.Put(keySchema, []byte(strconv.Itoa(SchemaVersion)))
+}
+
+// migrate1to2 drops every collection's history bucket.
+func migrate1to2(tx *bolt.Tx) error {
+	var names [][]byte
+	err := tx.Bucket(bucketCollections).ForEachBucket(func(name []byte) error {
+		names = append(names, append([]byte(nil), name...))
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		c := tx.Bucket(bucketCollections).Bucket(name)
+		if c.Bucket(bucketHistory) == nil {
+			continue
+		}
+		if err := c.DeleteBucket(bucketHistory); err != nil {
+			return fmt.Errorf("collection %s: %w", name, err)
+		}
+	}
 	return nil
 }
 

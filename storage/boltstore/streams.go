@@ -45,29 +45,6 @@ func (s *indexStream) peek() (entry, bool) {
 
 func (s *indexStream) advance() { s.k, s.v = s.c.Next() }
 
-// historyStream walks every version of one object by date_added.
-type historyStream struct {
-	c      *bolt.Cursor
-	id     string
-	prefix []byte
-	k, v   []byte
-}
-
-func newHistoryStream(history *bolt.Bucket, id string, from stamp) *historyStream {
-	s := &historyStream{c: history.Cursor(), id: id, prefix: idPrefix(id)}
-	s.k, s.v = s.c.Seek(historyKey(id, from))
-	return s
-}
-
-func (s *historyStream) peek() (entry, bool) {
-	if s.k == nil || len(s.k) != len(s.prefix)+8 || !bytes.HasPrefix(s.k, s.prefix) || len(s.v) != 8 {
-		return entry{}, false
-	}
-	return entry{added: stampAt(s.k[len(s.prefix):]), key: objectKey(s.id, stampAt(s.v)), exact: true}, true
-}
-
-func (s *historyStream) advance() { s.k, s.v = s.c.Next() }
-
 // sliceStream yields entries gathered up front, already sorted.
 type sliceStream struct{ entries []entry }
 
