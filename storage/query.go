@@ -44,6 +44,11 @@ type Query struct {
 	SpecVersions []string
 	// WithoutObjects skips copying the object JSON, for manifests.
 	WithoutObjects bool
+	// Emit, if set, is handed each returned record's JSON, in order,
+	// inside the read, instead of a copy in Record.JSON: a server writes
+	// it straight into its response. The bytes are valid only during the
+	// call.
+	Emit func(json []byte)
 }
 
 // Record is one collection entry: one version of one object, as the

@@ -18,23 +18,28 @@ const (
 
 // handleObjects serves GET .../collections/{id}/objects/ (§5.4).
 func (s *Server) handleObjects(c echo.Context) error {
-	coll, f, page, err := s.read(c, endpointObjects, nil)
+	env := s.newEnvelope()
+	defer s.releaseEnvelope(env)
+	coll, f, page, err := s.read(c, endpointObjects, func(f *filters) { f.Emit = env.add })
 	if err != nil {
 		return err
 	}
-	return s.writeEnvelope(c, coll, f, page)
+	return s.writeEnvelope(c, coll, f, page, env)
 }
 
 // handleObject serves GET .../objects/{object-id}/ (§5.6): an envelope, as
 // several versions may match.
 func (s *Server) handleObject(c echo.Context) error {
+	env := s.newEnvelope()
+	defer s.releaseEnvelope(env)
 	coll, f, page, err := s.read(c, endpointObject, func(f *filters) {
 		f.IDs = []string{c.Param("object")}
+		f.Emit = env.add
 	})
 	if err != nil {
 		return err
 	}
-	return s.writeEnvelope(c, coll, f, page)
+	return s.writeEnvelope(c, coll, f, page, env)
 }
 
 // handleManifest serves GET .../collections/{id}/manifest/ (§5.3).
@@ -138,31 +143,59 @@ type versionsResource struct {
 	Versions []string `json:"versions,omitempty"`
 }
 
-// writeEnvelope writes an envelope (§3.7) around the stored object bytes
-// without decoding them.
-func (s *Server) writeEnvelope(c echo.Context, coll *collection, f filters, page storage.Page) error {
-	size := 64
-	for _, r := range page.Records {
-		size += len(r.JSON) + 1
+// envelope is an envelope (§3.7) being written: the store copies each
+// object's bytes into it straight from its pages (storage.Query.Emit),
+// without decoding them or copying them anywhere else first. The objects
+// come first, so more and next, known once the page is read, close it.
+type envelope struct {
+	b bytes.Buffer
+	n int
+}
+
+func (e *envelope) add(json []byte) {
+	if e.n == 0 {
+		e.b.WriteString(`{"objects":[`)
+	} else {
+		e.b.WriteByte(',')
 	}
-	var b bytes.Buffer
-	b.Grow(size)
-	b.WriteString(`{"more":`)
+	e.b.Write(json)
+	e.n++
+}
+
+// maxPooledEnvelope is the largest buffer kept for reuse: a page of
+// 1,000 large objects; rarer, larger ones are left to the collector.
+const maxPooledEnvelope = 4 << 20
+
+func (s *Server) newEnvelope() *envelope {
+	if e, ok := s.envelopes.Get().(*envelope); ok {
+		return e
+	}
+	return &envelope{}
+}
+
+func (s *Server) releaseEnvelope(e *envelope) {
+	if e.b.Cap() > maxPooledEnvelope {
+		return
+	}
+	e.b.Reset()
+	e.n = 0
+	s.envelopes.Put(e)
+}
+
+// writeEnvelope closes the envelope with more and next and sends it.
+func (s *Server) writeEnvelope(c echo.Context, coll *collection, f filters, page storage.Page, e *envelope) error {
+	b := &e.b
+	if e.n > 0 {
+		b.WriteString(`],`)
+	} else {
+		b.WriteByte('{')
+	}
+	b.WriteString(`"more":`)
 	b.WriteString(strconv.FormatBool(page.More))
 	if next := s.next(coll, page); next != "" {
 		b.WriteString(`,"next":`)
 		quoted, _ := json.Marshal(next)
 		b.Write(quoted)
-	}
-	if len(page.Records) > 0 {
-		b.WriteString(`,"objects":[`)
-		for i, r := range page.Records {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.Write(r.JSON)
-		}
-		b.WriteByte(']')
 	}
 	b.WriteByte('}')
 	setDateHeaders(c, f, page)

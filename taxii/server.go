@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gib-taxii/gib-taxii/storage"
@@ -38,6 +39,8 @@ type Server struct {
 	pager        pager
 	roots        []*apiRoot
 	anyAnonymous bool
+	// envelopes are reused envelope buffers (a page is about a megabyte).
+	envelopes sync.Pool
 }
 
 // apiRoot is a configured API root with its collections indexed by id and

@@ -244,7 +244,7 @@ func (r *reader) run() (storage.Page, error) {
 		if !ok {
 			return page, nil
 		}
-		rec, match, err := r.resolve(e)
+		rec, json, match, err := r.resolve(e)
 		if err != nil {
 			return storage.Page{}, err
 		}
@@ -253,6 +253,12 @@ func (r *reader) run() (storage.Page, error) {
 				page.More, page.Next = true, storage.Position{DateAdded: pos.time()}
 				return page, nil
 			}
+			switch {
+			case r.q.Emit != nil:
+				r.q.Emit(json)
+			case !r.q.WithoutObjects:
+				rec.JSON = bytes.Clone(json)
+			}
 			page.Records = append(page.Records, rec)
 		}
 		pos = e.added
@@ -260,22 +266,22 @@ func (r *reader) run() (storage.Page, error) {
 }
 
 // resolve reads the entry's record and applies the filters its stream did
-// not already apply.
-func (r *reader) resolve(e entry) (storage.Record, bool, error) {
+// not already apply. The JSON returned points into the transaction's pages.
+func (r *reader) resolve(e entry) (storage.Record, []byte, bool, error) {
 	v := r.objects.Get(e.key)
 	if v == nil {
-		return storage.Record{}, false, fmt.Errorf("index entry %s points to missing object %q", e.added.time(), e.key)
+		return storage.Record{}, nil, false, fmt.Errorf("index entry %s points to missing object %q", e.added.time(), e.key)
 	}
 	rec, err := decodeRecord(v)
 	if err != nil {
-		return storage.Record{}, false, fmt.Errorf("object %q: %w", e.key, err)
+		return storage.Record{}, nil, false, fmt.Errorf("object %q: %w", e.key, err)
 	}
 	if r.specs != nil && !r.specs[string(rec.specVersion)] {
-		return storage.Record{}, false, nil
+		return storage.Record{}, nil, false, nil
 	}
 	version := stampAt(e.key[len(e.key)-8:])
 	if !e.exact && !r.at[effectiveVersion(version, rec)] {
-		return storage.Record{}, false, nil
+		return storage.Record{}, nil, false, nil
 	}
 	out := storage.Record{
 		ID:          string(e.key[:len(e.key)-9]),
@@ -284,10 +290,7 @@ func (r *reader) resolve(e entry) (storage.Record, bool, error) {
 		VersionText: string(rec.versionText),
 		SpecVersion: string(rec.specVersion),
 	}
-	if !r.q.WithoutObjects {
-		out.JSON = bytes.Clone(rec.json)
-	}
-	return out, true, nil
+	return out, rec.json, true, nil
 }
 
 // effectiveVersion is what match[version] compares: the stored version, or
