@@ -33,10 +33,10 @@ func unprocessable(format string, args ...any) *Error {
 }
 
 // handleAddObjects serves POST .../collections/{id}/objects/ (§5.5). The
-// objects are validated one by one, stored in one transaction together
-// with the status that reports them, and the status is answered with 202:
-// processing is complete before the answer, so the status is never
-// pending and never claims an object the store does not hold.
+// objects are validated one by one and stored (see commitSubmission), and
+// the status is answered with 202: processing is complete before the
+// answer, so the status is never pending and never claims an object the
+// store does not hold.
 func (s *Server) handleAddObjects(c echo.Context) error {
 	received := s.cfg.Now()
 	coll, perm, err := s.writableCollection(c, false)
