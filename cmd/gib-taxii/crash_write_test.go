@@ -86,9 +86,10 @@ ops: {listen: "off"}
 		stop := startServe(t, bin, cfgPath, base)
 		// One client posts envelopes one after another until the kill.
 		results := make(chan *crashPost, 100)
+		first := len(posts) // posts grows only after the client has stopped
 		go func() {
 			defer close(results)
-			for n := len(posts); n < len(posts)+50; n++ {
+			for n := first; n < first+50; n++ {
 				p := crashEnvelope(n)
 				status, st := tryPost(base+"collections/submissions/objects/", p.body)
 				if status == http.StatusAccepted {
