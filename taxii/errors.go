@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"syscall"
 
 	"github.com/gib-taxii/gib-taxii/storage"
 	"github.com/labstack/echo/v4"
@@ -56,7 +57,13 @@ type errorBody struct {
 // of 5xx responses are logged, never sent.
 func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
-		s.log.Error("error after response started", "error", err, "path", clip(c.Request().URL.Path, maxLoggedValue))
+		// A client that hangs up mid-answer (a load balancer's timeout, a
+		// stopped poller) is not the server's error.
+		level := slog.LevelError
+		if clientGone(err, c) {
+			level = slog.LevelDebug
+		}
+		s.log.Log(c.Request().Context(), level, "error after response started", "error", err.Error(), "path", clip(c.Request().URL.Path, maxLoggedValue))
 		return
 	}
 	te := s.taxiiError(err, c)
@@ -104,6 +111,12 @@ func (s *Server) taxiiError(err error, c echo.Context) *Error {
 		return &Error{Status: http.StatusInternalServerError, Title: "Internal server error",
 			Description: "the server could not complete the request; the cause has been logged"}
 	}
+}
+
+// clientGone reports an error of writing to a client that has left.
+func clientGone(err error, c echo.Context) bool {
+	return errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil
 }
 
 func fromEchoError(he *echo.HTTPError) *Error {
