@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gib-taxii/gib-taxii/internal/testkit"
 	"github.com/gib-taxii/gib-taxii/storage"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -107,4 +108,37 @@ func assertSameRecords(t *testing.T, want, got []storage.Record) {
 		assert.Equal(t, w.SpecVersion, g.SpecVersion)
 		assert.Equal(t, string(w.JSON), string(g.JSON))
 	}
+}
+
+// A damaged schema-1 file is not migrated: opening it writes nothing, the
+// store reports the damage and refuses writes, and the file stays as it
+// was for analysis.
+func TestDamagedSchema1StoreIsNotMigrated(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "store.db")
+	raw, err := os.ReadFile("testdata/schema1.db")
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(path, raw, 0o600))
+	// Zero the root page of a collection's objects.
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
+	require.NoError(t, err)
+	var root int64
+	require.NoError(t, db.View(func(tx *bolt.Tx) error {
+		root = int64(collectionBucket(tx, "c1", bucketObjects).Root())
+		return nil
+	}))
+	require.NoError(t, db.Close())
+	require.NotZero(t, root)
+	testkit.Overwrite(t, path, root*4096, make([]byte, 4096))
+	before, err := os.ReadFile(path)
+	require.NoError(t, err)
+
+	s, err := Open(path, Options{Now: newClock().Now, NoSync: true})
+	require.NoError(t, err)
+	require.ErrorIs(t, s.Fault(), storage.ErrCorrupt)
+	_, err = s.Commit(context.Background(), storage.Batch{Writes: []storage.Write{{Collection: "c1", Objects: []storage.Object{stix(t, "indicator", 900, t0)}}}})
+	require.ErrorIs(t, err, storage.ErrCorrupt, "writes refused")
+	require.NoError(t, s.Close())
+	after, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Equal(t, before, after, "the file is as it was")
 }

@@ -169,7 +169,7 @@ func (o Options) withDefaults() Options {
 // new file (or one missing a top-level bucket) is written to: opening a
 // store to read it, or to check a damaged one, must leave it as it was.
 func (s *Store) initialize() error {
-	ready := false
+	ready, older := false, false
 	err := s.view(func(tx *bolt.Tx) error {
 		for _, name := range [][]byte{bucketMeta, bucketIngest, bucketCollections, bucketCollectionIDs} {
 			if tx.Bucket(name) == nil {
@@ -183,15 +183,26 @@ func (s *Store) initialize() error {
 		if err := checkSchema(meta); err != nil {
 			return err
 		}
-		if string(meta.Get(keySchema)) != strconv.Itoa(SchemaVersion) {
-			return nil // an older schema: migrated in a write
-		}
 		s.pagingKey = append([]byte(nil), meta.Get(keyPagingKey)...)
+		if string(meta.Get(keySchema)) != strconv.Itoa(SchemaVersion) {
+			older = true // migrated in a write, below
+			return nil
+		}
 		ready = true
 		return nil
 	})
 	if err != nil || ready {
 		return err
+	}
+	if older {
+		// A migration writes: not into a damaged file, which must stay as
+		// it was for analysis. The page check first (1.5 s per million
+		// objects, once); on damage the file stays at its schema, readable
+		// where it can be, and refuses writes (see Fault).
+		rep, err := s.Check(context.Background(), CheckOptions{SkipInvariants: true})
+		if err != nil || !rep.OK() {
+			return err
+		}
 	}
 	return s.update(s.create)
 }
