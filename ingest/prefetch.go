@@ -23,7 +23,11 @@ func (l *loop) fetchAhead(ctx context.Context, seq int64, fetched UpdatedPage) {
 		return // fetched while a write that failed was tried: still good
 	}
 	l.dropAhead()
-	full := len(fetched.Items) >= l.limit
+	asked := fetched.Limit // the limit it was asked with, before adaptLimit
+	if asked <= 0 {
+		asked = l.limit
+	}
+	full := len(fetched.Items) >= asked
 	if !full || fetched.CountKnown && fetched.Count <= 0 {
 		return
 	}

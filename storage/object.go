@@ -112,9 +112,10 @@ func ParseObject(raw []byte) (Object, error) {
 
 // ObjectFromFields is ParseObject for a producer that built the JSON
 // itself and states its index fields (empty: absent): the same checks of
-// the fields, without decoding the JSON again. json must be the compact
-// JSON of an object with exactly these fields; the Object keeps it.
-func ObjectFromFields(id, typ, specVersion, created, modified string, json []byte) (Object, error) {
+// the fields, without decoding the JSON again (it is only validated, and
+// must name the id). raw must be the compact JSON of an object with
+// exactly these fields; the Object keeps it.
+func ObjectFromFields(id, typ, specVersion, created, modified string, raw []byte) (Object, error) {
 	opt := func(s string) *string {
 		if s == "" {
 			return nil
@@ -126,10 +127,15 @@ func ObjectFromFields(id, typ, specVersion, created, modified string, json []byt
 	if err != nil {
 		return Object{}, fmt.Errorf("%w: %s", ErrInvalidObject, err)
 	}
-	if len(json) == 0 || json[0] != '{' {
+	// The bytes are served as they are, inside every page that holds
+	// them: they must be one JSON object, and the one the fields describe.
+	if len(raw) == 0 || raw[0] != '{' || !json.Valid(raw) {
 		return Object{}, fmt.Errorf("%w: not a JSON object", ErrInvalidObject)
 	}
-	obj.JSON = json
+	if !bytes.Contains(raw, []byte(`"id":"`+id+`"`)) {
+		return Object{}, fmt.Errorf("%w: the JSON is not object %s", ErrInvalidObject, id)
+	}
+	obj.JSON = raw
 	return obj, nil
 }
 

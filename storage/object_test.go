@@ -138,3 +138,22 @@ func TestSameJSON(t *testing.T) {
 		assert.False(t, SameJSON([]byte(a), []byte(b)), b)
 	}
 }
+
+func TestObjectFromFieldsRefusesBytesThatAreNotTheObject(t *testing.T) {
+	id := "indicator--00000001-0000-4000-8000-000000000000"
+	good := `{"type":"indicator","spec_version":"2.1","id":"` + id + `","created":"2020-01-01T00:00:00.000Z","modified":"2020-01-01T00:00:00.000Z"}`
+	obj, err := ObjectFromFields(id, "indicator", "2.1", "2020-01-01T00:00:00.000Z", "2020-01-01T00:00:00.000Z", []byte(good))
+	require.NoError(t, err)
+	assert.Equal(t, good, string(obj.JSON))
+	for _, raw := range []string{
+		`{`,
+		good + ` trailing`,
+		strings.Replace(good, id, "indicator--00000002-0000-4000-8000-000000000000", 1),
+		`[` + good + `]`,
+	} {
+		_, err := ObjectFromFields(id, "indicator", "2.1", "2020-01-01T00:00:00.000Z", "2020-01-01T00:00:00.000Z", []byte(raw))
+		assert.ErrorIs(t, err, ErrInvalidObject, raw)
+	}
+	_, err = ObjectFromFields(id, "indicator", "", "2020-01-01T00:00:00.000Z", "", []byte(good))
+	assert.ErrorIs(t, err, ErrInvalidObject, "an SDO needs its spec_version stated")
+}
