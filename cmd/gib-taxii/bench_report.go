@@ -95,13 +95,15 @@ func writeBenchReport(e env, r *benchReport, out string) error {
 	return os.WriteFile(out, []byte(b.String()), 0o644)
 }
 
-// revision is the commit the binary was built from, when Go recorded it.
+// revision is the commit the binary was built from, when Go recorded it
+// (not with -buildvcs=false), else the version it was built as.
 func revision() string {
+	unknown := "unknown (version " + buildVersion + ")"
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
-		return "unknown"
+		return unknown
 	}
-	rev, dirty := "unknown", ""
+	rev, dirty := unknown, ""
 	for _, s := range info.Settings {
 		switch {
 		case s.Key == "vcs.revision" && len(s.Value) >= 12:
