@@ -98,7 +98,7 @@ func writeBenchReport(e env, r *benchReport, out string) error {
 // revision is the commit the binary was built from, when Go recorded it
 // (not with -buildvcs=false), else the version it was built as.
 func revision() string {
-	unknown := "unknown (version " + buildVersion + ")"
+	unknown := "unknown (version " + version() + ")"
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
 		return unknown
