@@ -244,9 +244,9 @@ func bodyError(err error) error {
 	return err
 }
 
-// parseForCollection is the default Config.Accept: storage's own checks
-// and the collection's types.
-func parseForCollection(raw []byte, types []string) (storage.Object, error) {
+// ParseForCollection is the default Config.Accept, and the last step of
+// any other: storage's own checks and the collection's types.
+func ParseForCollection(raw []byte, types []string) (storage.Object, error) {
 	obj, err := storage.ParseObject(raw)
 	if err != nil {
 		return storage.Object{}, err

@@ -66,7 +66,7 @@ func New(cfg Config, store Store) (*Server, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Accept == nil {
-		cfg.Accept = parseForCollection
+		cfg.Accept = ParseForCollection
 	}
 	if cfg.StatusRetention <= 0 {
 		cfg.StatusRetention = 24 * time.Hour

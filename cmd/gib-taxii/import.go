@@ -7,12 +7,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
-	"strings"
 
 	"github.com/gib-taxii/gib-taxii/mapping"
 	"github.com/gib-taxii/gib-taxii/storage"
 	"github.com/gib-taxii/gib-taxii/storage/boltstore"
+	"github.com/gib-taxii/gib-taxii/taxii"
 )
 
 // importBatch is the number of objects committed per transaction: bbolt
@@ -99,19 +98,12 @@ func importObjects(ctx context.Context, store committer, coll collectionConfig, 
 // acceptObject is the one check of objects that do not come from the
 // mapping: imported, and added by TAXII clients. The mapping's own
 // validation (properties, ids, timestamps, vocabularies, patterns), then
-// storage's parse, then the collection's types.
+// storage's parse and the collection's types, as the TAXII server does.
 func acceptObject(raw []byte, types []string) (storage.Object, error) {
 	if err := mapping.ValidateObject(raw); err != nil {
 		return storage.Object{}, err
 	}
-	obj, err := storage.ParseObject(raw)
-	if err != nil {
-		return storage.Object{}, err
-	}
-	if len(types) > 0 && !slices.Contains(types, obj.Type) {
-		return storage.Object{}, fmt.Errorf("type %s is not one this collection takes (types: %s)", obj.Type, strings.Join(types, ", "))
-	}
-	return obj, nil
+	return taxii.ParseForCollection(raw, types)
 }
 
 // idOf is the id an object claims, for reports, or "(no id)".
