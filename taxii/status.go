@@ -41,10 +41,8 @@ type statusDetail struct {
 type submission struct {
 	total   int
 	objects []storage.Object
+	// refused have an empty Version when the object stated none.
 	refused []statusDetail
-	// refusedUndated marks refused objects that state no version: the
-	// status gives them the request's timestamp (item 82 wants one).
-	refusedUndated []bool
 	// canRead is whether the poster may read the collection: if not, the
 	// status says nothing of what the collection already held.
 	canRead bool
@@ -74,7 +72,6 @@ func (s *Server) submission(coll *collection, raws [][]byte) (submission, error)
 			version = text(c.Created)
 		}
 		sub.refused = append(sub.refused, statusDetail{ID: text(c.ID), Version: version, Message: clip(err.Error(), 512)})
-		sub.refusedUndated = append(sub.refusedUndated, version == "")
 	}
 	if otherVersion == len(raws) {
 		return sub, unprocessable("no object in the envelope is STIX 2.1 (spec_version \"2.1\"): this server stores STIX 2.1 only")
@@ -88,8 +85,8 @@ func (s *Server) submission(coll *collection, raws [][]byte) (submission, error)
 func (sub submission) status(st statusResource, reports []storage.ObjectReport) statusResource {
 	st.Successes = make([]statusDetail, 0, len(sub.objects))
 	st.Failures = append(make([]statusDetail, 0, len(sub.refused)), sub.refused...)
-	for i, undated := range sub.refusedUndated {
-		if undated {
+	for i := range st.Failures {
+		if st.Failures[i].Version == "" { // item 82 wants one: the request's time
 			st.Failures[i].Version = st.RequestTimestamp
 		}
 	}
