@@ -3,18 +3,17 @@ package ingest_test
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gib-taxii/gib-taxii/gibsim"
 	"github.com/gib-taxii/gib-taxii/ingest"
+	"github.com/gib-taxii/gib-taxii/internal/measure"
 	"github.com/gib-taxii/gib-taxii/storage/boltstore"
 	"github.com/stretchr/testify/require"
 )
@@ -31,7 +30,7 @@ func BenchmarkFullSync(b *testing.B) {
 				sim := gibsim.New(gibsim.Config{Seed: 1, Items: items, Collections: []string{"ioc/common"},
 					Now: func() time.Time { return time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC) }})
 				var served atomic.Int64 // bytes the simulator sent, which wchar counts too
-				srv := httptest.NewServer(countingHandler(sim.Handler(), &served))
+				srv := httptest.NewServer(measure.CountBytes(sim.Handler(), &served))
 				defer srv.Close()
 				var total time.Duration
 				var written int64
@@ -39,10 +38,10 @@ func BenchmarkFullSync(b *testing.B) {
 					store, err := boltstore.Open(filepath.Join(b.TempDir(), fmt.Sprintf("s%d.db", i)), boltstore.Options{})
 					require.NoError(b, err)
 					r := benchRunner(b, srv.URL+"/api/v2/", store, limit)
-					start, w0, s0 := time.Now(), wchar(b), served.Load()
+					start, w0, s0 := time.Now(), measure.Written(), served.Load()
 					require.NoError(b, r.RunOnce(context.Background()))
 					total += time.Since(start)
-					written += wchar(b) - w0 - (served.Load() - s0)
+					written += measure.Written() - w0 - (served.Load() - s0)
 					st, err := ingest.LoadState(context.Background(), store, "ioc/common")
 					require.NoError(b, err)
 					require.Equal(b, int64(items), st.Items)
@@ -73,35 +72,4 @@ func benchSizes() []int {
 		return []int{n}
 	}
 	return []int{100_000}
-}
-
-// wchar is the bytes this process has passed to write calls (Linux), or 0.
-func wchar(tb testing.TB) int64 {
-	raw, err := os.ReadFile("/proc/self/io")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(raw), "\n") {
-		if v, ok := strings.CutPrefix(line, "wchar: "); ok {
-			n, err := strconv.ParseInt(v, 10, 64)
-			require.NoError(tb, err)
-			return n
-		}
-	}
-	return 0
-}
-
-type countingWriter struct {
-	http.ResponseWriter
-	n *atomic.Int64
-}
-
-func (w countingWriter) Write(p []byte) (int, error) {
-	n, err := w.ResponseWriter.Write(p)
-	w.n.Add(int64(n))
-	return n, err
-}
-
-func countingHandler(h http.Handler, n *atomic.Int64) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(countingWriter{w, n}, r) })
 }

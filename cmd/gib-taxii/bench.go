@@ -10,11 +10,10 @@ import (
 	"net/http"
 	"os"
 	"runtime"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/gib-taxii/gib-taxii/internal/measure"
 	"github.com/gib-taxii/gib-taxii/loadtest"
 	"github.com/gib-taxii/gib-taxii/storage"
 	"github.com/gib-taxii/gib-taxii/storage/boltstore"
@@ -191,7 +190,7 @@ func sampleMemory(peak *int64, on bool) (stop func()) {
 
 // sampleRSSAnon records the peak of the process's anonymous memory (Linux).
 func sampleRSSAnon(peak *int64) (stop func()) {
-	return sampler(true, func() { *peak = max(*peak, rssAnon()) })
+	return sampler(true, func() { *peak = max(*peak, measure.AnonymousMemory()) })
 }
 
 // sampler calls f every 20 ms until stop, which waits for the sampler.
@@ -214,18 +213,4 @@ func sampler(on bool, f func()) (stop func()) {
 		}
 	})
 	return func() { close(done); wg.Wait() }
-}
-
-func rssAnon() int64 {
-	raw, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(raw), "\n") {
-		if v, ok := strings.CutPrefix(line, "RssAnon:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
 }

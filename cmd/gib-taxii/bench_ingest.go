@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,6 +15,7 @@ import (
 
 	"github.com/gib-taxii/gib-taxii/gibsim"
 	"github.com/gib-taxii/gib-taxii/ingest"
+	"github.com/gib-taxii/gib-taxii/internal/measure"
 	"github.com/gib-taxii/gib-taxii/mapping"
 	"github.com/gib-taxii/gib-taxii/storage/boltstore"
 )
@@ -62,7 +61,7 @@ func benchIngest(ctx context.Context, engine *mapping.Engine, path, collection s
 	if err != nil {
 		return row, err
 	}
-	hs := &http.Server{Handler: countBytes(sim.Handler(), &served), ReadHeaderTimeout: 10 * time.Second}
+	hs := &http.Server{Handler: measure.CountBytes(sim.Handler(), &served), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = hs.Serve(ln) }()
 	defer hs.Close()
 	store, err := boltstore.Open(path, boltstore.Options{})
@@ -78,12 +77,12 @@ func benchIngest(ctx context.Context, engine *mapping.Engine, path, collection s
 	runner := ingest.NewRunner(ingest.RunnerConfig{Client: client, Store: store, Mapper: engine, Now: now,
 		Collections: []ingest.CollectionConfig{{Name: collection, Lookback: 60 * 24 * time.Hour, Limit: 100,
 			Routes: []ingest.Route{{Collection: benchCollection}}}}})
-	w0, s0, start := wchar(), served.Load(), time.Now()
+	w0, s0, start := measure.Written(), served.Load(), time.Now()
 	if err := runner.RunOnce(ctx); err != nil {
 		return row, err
 	}
 	row.perSecond = float64(items) / time.Since(start).Seconds()
-	row.writtenPerItem = float64(wchar()-w0-(served.Load()-s0)) / float64(items)
+	row.writtenPerItem = float64(measure.Written()-w0-(served.Load()-s0)) / float64(items)
 	row.mapRate, err = mappingRate(engine, collection, sim.Items(collection))
 	return row, err
 }
@@ -109,35 +108,4 @@ func mappingRate(engine *mapping.Engine, collection string, items []json.RawMess
 		return 0, err
 	}
 	return float64(len(items)) / time.Since(start).Seconds(), nil
-}
-
-// wchar is the bytes this process has passed to write calls (Linux), or 0.
-func wchar() int64 {
-	raw, err := os.ReadFile("/proc/self/io")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(raw), "\n") {
-		if v, ok := strings.CutPrefix(line, "wchar: "); ok {
-			n, _ := strconv.ParseInt(v, 10, 64)
-			return n
-		}
-	}
-	return 0
-}
-
-// countBytes counts the response bytes a handler writes.
-func countBytes(h http.Handler, n *atomic.Int64) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(byteCounter{w, n}, r) })
-}
-
-type byteCounter struct {
-	http.ResponseWriter
-	n *atomic.Int64
-}
-
-func (w byteCounter) Write(p []byte) (int, error) {
-	n, err := w.ResponseWriter.Write(p)
-	w.n.Add(int64(n))
-	return n, err
 }
