@@ -326,18 +326,11 @@ func (a *app) Run(ctx context.Context) error {
 // pruneStatuses removes expired Add Objects statuses every hour, so that
 // they go even when no more objects are posted.
 func (a *app) pruneStatuses(ctx context.Context) {
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := a.store.PruneReceipts(ctx); err != nil && ctx.Err() == nil {
-				a.log.Warn("could not remove expired statuses", "error", err.Error())
-			}
+	every(ctx, time.Hour, func() {
+		if err := a.store.PruneReceipts(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("could not remove expired statuses", "error", err.Error())
 		}
-	}
+	})
 }
 
 // startupCheck runs the page check (about 1.5 s for a million

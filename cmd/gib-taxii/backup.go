@@ -16,24 +16,31 @@ import (
 // and renamed, so that a snapshot file is always complete.
 func (a *app) runBackups(ctx context.Context) {
 	b := a.cfg.Storage.Backup
-	t := time.NewTicker(b.Interval)
+	every(ctx, b.Interval, func() {
+		if err := a.store.Fault(); err != nil {
+			// A copy of a damaged file would push good backups out.
+			a.log.Error("store backup skipped: the store is damaged", "error", err.Error())
+			return
+		}
+		if path, err := a.snapshot(ctx, b.Dir); err != nil {
+			a.log.Error("store backup failed", "error", err.Error())
+		} else {
+			a.log.Info("store backup written", "path", path)
+			prune(b.Dir, b.Keep, a.log)
+		}
+	})
+}
+
+// every runs f each interval until ctx ends.
+func every(ctx context.Context, interval time.Duration, f func()) {
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := a.store.Fault(); err != nil {
-				// A copy of a damaged file would push good backups out.
-				a.log.Error("store backup skipped: the store is damaged", "error", err.Error())
-				continue
-			}
-			if path, err := a.snapshot(ctx, b.Dir); err != nil {
-				a.log.Error("store backup failed", "error", err.Error())
-			} else {
-				a.log.Info("store backup written", "path", path)
-				prune(b.Dir, b.Keep, a.log)
-			}
+			f()
 		}
 	}
 }
