@@ -220,22 +220,12 @@ func startServe(t *testing.T, bin, cfgPath, base string) (stop func(kill bool)) 
 
 // tryPost posts an envelope as analyst; status 0 means no answer came.
 func tryPost(url, body string) (int, map[string]any) {
-	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
-	if err != nil {
-		return 0, nil
-	}
-	req.SetBasicAuth("analyst", "s3cret")
-	req.Header.Set("Content-Type", "application/taxii+json;version=2.1")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, nil
-	}
-	defer res.Body.Close()
+	status, reply, err := postTAXII(url, body)
 	var v map[string]any
-	if json.NewDecoder(res.Body).Decode(&v) != nil {
+	if err != nil || json.Unmarshal(reply, &v) != nil {
 		return 0, nil
 	}
-	return res.StatusCode, v
+	return status, v
 }
 
 // storedIDs pages the collection's manifest by next.

@@ -36,19 +36,30 @@ func writableConfig(t testing.TB) (string, Config) {
 
 func postEnvelope(t *testing.T, url string, objects ...string) (int, map[string]any) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(`{"objects":[`+strings.Join(objects, ",")+`]}`))
+	status, body, err := postTAXII(url, `{"objects":[`+strings.Join(objects, ",")+`]}`)
 	require.NoError(t, err)
+	var v map[string]any
+	require.NoError(t, json.Unmarshal(body, &v), string(body))
+	return status, v
+}
+
+// postTAXII posts a TAXII body as analyst and reads the answer; an error
+// when none came.
+func postTAXII(url, body string) (int, []byte, error) {
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	if err != nil {
+		return 0, nil, err
+	}
 	req.SetBasicAuth("analyst", "s3cret")
 	req.Header.Set("Content-Type", "application/taxii+json;version=2.1")
 	req.Header.Set("Accept", "application/taxii+json;version=2.1")
 	res, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
+	if err != nil {
+		return 0, nil, err
+	}
 	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	require.NoError(t, err)
-	var v map[string]any
-	require.NoError(t, json.Unmarshal(body, &v), string(body))
-	return res.StatusCode, v
+	reply, err := io.ReadAll(res.Body)
+	return res.StatusCode, reply, err
 }
 
 // Objects pushed over TAXII are checked by the same code as imported and
