@@ -243,15 +243,31 @@ func (l *loop) commit(ctx context.Context, st *State, items []json.RawMessage) (
 	if err != nil {
 		return pageResult{}, fmt.Errorf("%w: %w", ErrStore, err)
 	}
-	if n := len(res.Conflicts); n > 0 {
-		// Only where TAXII clients may write into a fed collection
-		// (allow_writes_to_feed): theirs came first and is kept.
-		first := writes[res.Conflicts[0].Write].Objects[res.Conflicts[0].Object]
+	l.logConflicts(writes, res)
+	*st = next
+	return pageResult{CommitResult: res, skipped: skipped}, nil
+}
+
+// logConflicts logs the objects a commit did not store because another
+// object was stored under their id and version: an unversioned SCO the
+// mapping made with other content from another item, or an object a TAXII
+// client pushed into a fed collection (allow_writes_to_feed) first.
+func (l *loop) logConflicts(writes []storage.Write, res storage.CommitResult) {
+	var first *storage.Object
+	n := 0
+	for wi, reports := range res.Reports {
+		for i, r := range reports {
+			if r.Conflict {
+				if n++; first == nil {
+					first = &writes[wi].Objects[i]
+				}
+			}
+		}
+	}
+	if n > 0 {
 		l.log.Debug("objects not stored: the collection holds other content under the same id and version",
 			"objects", n, "first_id", first.ID, "first_version", first.VersionText)
 	}
-	*st = next
-	return pageResult{CommitResult: res, skipped: skipped}, nil
 }
 
 // recordError counts the failure in the collection's state in memory and

@@ -52,7 +52,7 @@ func (l *loop) mapPage(items []json.RawMessage) ([]storage.Write, int) {
 	var writes []storage.Write
 	for _, route := range l.c.Routes {
 		if objs := byCollection[route.Collection]; len(objs) > 0 {
-			writes = append(writes, storage.Write{Collection: route.Collection, Objects: objs})
+			writes = append(writes, storage.Write{Collection: route.Collection, Objects: objs, Report: true})
 			delete(byCollection, route.Collection)
 		}
 	}

@@ -54,9 +54,6 @@ type CommitResult struct {
 	// Unchanged counts objects whose id and version were already stored in
 	// that collection, which are no-ops.
 	Unchanged int
-	// Conflicts lists the unchanged objects whose stored version has other
-	// content: a version is written once, so these were not stored.
-	Conflicts []ObjectRef
 	// Reports holds, for each write that asked (Write.Report), what
 	// happened to each of its objects; nil for the others.
 	Reports [][]ObjectReport
@@ -68,13 +65,10 @@ type ObjectReport struct {
 	DateAdded time.Time
 	// New is set when the version was not stored before.
 	New bool
-	// Conflict is set when the stored version has other content.
+	// Conflict is set when the stored version has other content: a
+	// version is written once, so the object was not stored. It counts
+	// in Unchanged.
 	Conflict bool
-}
-
-// ObjectRef names one object of a batch: Batch.Writes[Write].Objects[Object].
-type ObjectRef struct {
-	Write, Object int
 }
 
 // Deletion removes versions of one object from one collection.

@@ -93,13 +93,9 @@ func (s *Store) writeCollection(ctx context.Context, tx *bolt.Tx, wi int, w stor
 		if w.Report {
 			reports[i] = storage.ObjectReport{DateAdded: added.time(), New: outcome == putAdded, Conflict: outcome == putConflict}
 		}
-		switch outcome {
-		case putAdded:
+		if outcome == putAdded {
 			res.Added++
-		case putConflict:
-			res.Conflicts = append(res.Conflicts, storage.ObjectRef{Write: wi, Object: i})
-			res.Unchanged++
-		default:
+		} else {
 			res.Unchanged++
 		}
 	}

@@ -160,10 +160,18 @@ func TestCommitReportsConflicts(t *testing.T) {
 	other, err := storage.ParseObject([]byte(`{"type":"indicator","spec_version":"2.1","id":"` + obj.ID +
 		`","created":"2020-01-01T00:00:00.000Z","modified":"2020-01-01T00:00:00.000Z","name":"changed"}`))
 	require.NoError(t, err)
-	res := mustCommit(t, s, "c", stix(t, "indicator", 2, t0), obj, other)
+	res, err := s.Commit(context.Background(), storage.Batch{Writes: []storage.Write{{Collection: "c",
+		Objects: []storage.Object{stix(t, "indicator", 2, t0), obj, other}, Report: true}}})
+	require.NoError(t, err)
 	assert.Equal(t, 1, res.Added)
 	assert.Equal(t, 2, res.Unchanged)
-	assert.Equal(t, []storage.ObjectRef{{Write: 0, Object: 2}}, res.Conflicts, "only the object with other bytes conflicts")
+	var conflicts []int
+	for i, r := range res.Reports[0] {
+		if r.Conflict {
+			conflicts = append(conflicts, i)
+		}
+	}
+	assert.Equal(t, []int{2}, conflicts, "only the object with other bytes conflicts")
 
 	p := mustRecords(t, s, storage.Query{Collection: "c", IDs: []string{obj.ID}})
 	require.Len(t, p.Records, 1)
