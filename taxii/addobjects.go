@@ -121,23 +121,6 @@ func reportsOf(res storage.CommitResult) []storage.ObjectReport {
 	return res.Reports[0]
 }
 
-// writableCollection resolves the {collection} of a write: 404 for a
-// collection the caller may not see (401 for anonymous callers), 403
-// without write permission (item 73), and for DELETE also without read
-// permission (item 87). An anonymous caller who may read gets the 403 too:
-// items 73 and 87 say 403 where can_write is false, and for the caller as
-// it is, it is.
-func (s *Server) writableCollection(c echo.Context, needRead bool) (*collection, Permission, error) {
-	coll, perm, err := s.visibleCollection(c)
-	if err != nil {
-		return nil, perm, err
-	}
-	if !perm.Write || needRead && !perm.Read {
-		return nil, perm, errCannotWrite
-	}
-	return coll, perm, nil
-}
-
 // maxEnvelopeObjects bounds the objects of one POST: the status lists
 // each one, and ten megabytes of "{}" would be three million of them.
 const maxEnvelopeObjects = 100_000
