@@ -1,14 +1,12 @@
 package boltstore
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"strconv"
 	"time"
 
-	"github.com/gib-taxii/gib-taxii/storage"
 	"github.com/google/uuid"
 	bolt "go.etcd.io/bbolt"
 )
@@ -49,12 +47,11 @@ func (r *CheckReport) Add(format string, args ...any) {
 }
 
 // Check verifies the file in one read transaction: bbolt's page-level
-// consistency check, then the store's own invariants: every index and
-// history entry names a stored version with the same date_added, every
-// version has exactly one entry per index family (so date_added is unique
-// in its collection), first/last entries name an id's first/last version,
-// and collection ids and meta values are well-formed (cursors are opaque
-// here: their owner checks them). Problems
+// consistency check, then the store's own invariants: every record has
+// exactly one ids entry and one types entry naming it, and no other entry
+// exists; its first/last flags say whether it is its object's first/last
+// version; and collection ids and meta values are well-formed (cursors
+// are opaque here: their owner checks them). Problems
 // are reported, not returned as an error; a store with problems is marked
 // damaged (see Fault). The error is for a check that could not run.
 func (s *Store) Check(ctx context.Context, opts CheckOptions) (CheckReport, error) {
@@ -112,6 +109,9 @@ func checkMeta(tx *bolt.Tx, rep *CheckReport) {
 	if v := string(meta.Get(keySchema)); v != strconv.Itoa(SchemaVersion) {
 		rep.Add("meta: schema %q, want %d", v, SchemaVersion)
 	}
+	if v := meta.Get(keyMigrating); v != nil {
+		rep.Add("meta: a migration from schema %s has not finished", v)
+	}
 	if n := len(meta.Get(keyPagingKey)); n != 32 {
 		rep.Add("meta: paging key of %d bytes, want 32", n)
 	}
@@ -127,62 +127,3 @@ func checkMeta(tx *bolt.Tx, rep *CheckReport) {
 	})
 }
 
-// collectionCheck checks one collection's buckets against each other.
-type collectionCheck struct {
-	b             *bolt.Bucket
-	name          string
-	rep           *CheckReport
-	objects       bool
-	versions, ids int
-}
-
-func (cc *collectionCheck) run() {
-	objects, index := cc.b.Bucket(bucketObjects), cc.b.Bucket(bucketIndex)
-	if objects == nil || index == nil {
-		cc.rep.Add("collection %s: missing objects or index bucket", cc.name)
-		return
-	}
-	if cc.b.Bucket(bucketHistory) != nil {
-		cc.rep.Add("collection %s: a history bucket, which schema %d no longer has", cc.name, SchemaVersion)
-	}
-	cc.checkObjects(objects)
-	cc.checkIndex(objects, index)
-}
-
-// checkObjects decodes every version record and counts versions and ids.
-func (cc *collectionCheck) checkObjects(objects *bolt.Bucket) {
-	var prevID []byte
-	_ = objects.ForEach(func(k, v []byte) error {
-		cc.versions++
-		cc.rep.Versions++
-		id, version, ok := splitIDKey(k)
-		if !ok {
-			cc.rep.Add("collection %s: object key %q malformed", cc.name, k)
-			return nil
-		}
-		if !bytes.Equal(id, prevID) {
-			cc.ids++
-			prevID = append(prevID[:0], id...)
-		}
-		rec, err := decodeRecord(v)
-		if err != nil {
-			cc.rep.Add("collection %s: object %s: %v", cc.name, k[:len(id)], err)
-			return nil
-		}
-		if cc.objects {
-			cc.checkJSON(id, version, rec)
-		}
-		return nil
-	})
-}
-
-func (cc *collectionCheck) checkJSON(id []byte, version stamp, rec record) {
-	obj, err := storage.ParseObject(rec.json)
-	switch {
-	case err != nil:
-		cc.rep.Add("collection %s: object %s: %v", cc.name, id, err)
-	case obj.ID != string(id) || stampOf(obj.Version) != version:
-		cc.rep.Add("collection %s: object %s version %s holds %s version %s", cc.name, id, version.time().Format(time.RFC3339Nano),
-			obj.ID, obj.VersionText)
-	}
-}

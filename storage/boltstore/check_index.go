@@ -2,89 +2,105 @@ package boltstore
 
 import (
 	"bytes"
-	"fmt"
+	"time"
 
+	"github.com/gib-taxii/gib-taxii/storage"
 	bolt "go.etcd.io/bbolt"
 )
 
-// entryNames checks that an entry dated added names a stored version
-// whose record carries the same date_added; it returns that version's key.
-func (cc *collectionCheck) entryNames(objects *bolt.Bucket, what string, key []byte, added stamp) bool {
-	v := objects.Get(key)
-	if v == nil {
-		cc.rep.Add("collection %s: %s entry at %s names %q, which is not stored", cc.name, what, added.time(), key)
-		return false
-	}
-	rec, err := decodeRecord(v)
-	if err == nil && rec.added != added {
-		cc.rep.Add("collection %s: %s entry at %s names %q, added at %s", cc.name, what, added.time(), key, rec.added.time())
-		return false
-	}
-	return err == nil
+// collectionCheck checks one collection's buckets against each other.
+type collectionCheck struct {
+	b       *bolt.Bucket
+	name    string
+	rep     *CheckReport
+	objects bool
 }
 
-// checkIndex walks the index families: 'A' holds every version once
-// (untyped and typed), 'F' and 'L' every id once, naming its first and
-// last version.
-func (cc *collectionCheck) checkIndex(objects, index *bolt.Bucket) {
-	counts := map[string]int{}
-	cur := objects.Cursor()
-	_ = index.ForEach(func(k, v []byte) error {
-		kind, typ, added, ok := splitIndexKey(k)
-		if !ok {
-			cc.rep.Add("collection %s: index key %q malformed", cc.name, k)
-			return nil
-		}
-		family := string(kind)
-		if typ != nil {
-			family += "+type"
-			// typ points into the memory map: compare, never append to it.
-			if !bytes.HasPrefix(v, typ) || !bytes.HasPrefix(v[len(typ):], []byte("--")) {
-				cc.rep.Add("collection %s: %s index of type %s names %q", cc.name, string(kind), typ, v)
-			}
-		}
-		counts[family]++
-		if !cc.entryNames(objects, "index", v, added) || kind == kindAll {
-			return nil
-		}
-		cc.checkBound(cur, kind, v)
-		return nil
-	})
-	for _, kind := range []byte{kindAll, kindFirst, kindLast} {
-		want := cc.ids
-		if kind == kindAll {
-			want = cc.versions
-		}
-		for _, family := range []string{string(kind), string(kind) + "+type"} {
-			if counts[family] != want {
-				cc.rep.Add("collection %s: %d entries in index %s, want %d", cc.name, counts[family], family, want)
-			}
+func (cc *collectionCheck) run() {
+	for _, old := range [][]byte{bucketHistory, bucketObjects, bucketIndex} {
+		if cc.b.Bucket(old) != nil {
+			cc.rep.Add("collection %s: a %s bucket, which schema %d no longer has", cc.name, old, SchemaVersion)
 		}
 	}
-}
-
-// checkBound: a first/last entry names the id's first/last version.
-func (cc *collectionCheck) checkBound(cur *bolt.Cursor, kind byte, key []byte) {
-	id, _, ok := splitIDKey(key)
-	if !ok {
+	cw, err := collectionBuckets(cc.b, false)
+	if err != nil {
+		cc.rep.Add("collection %s: %v", cc.name, err)
 		return
 	}
-	prefix := idPrefix(string(id))
-	var want []byte
-	if kind == kindLast {
-		want, _ = lastWithPrefix(cur, prefix)
-	} else {
-		want, _ = cur.Seek(prefix)
-	}
-	if !bytes.Equal(want, key) {
-		cc.rep.Add("collection %s: index %c names %s, not the %s version", cc.name, kind, fmtKey(key), map[byte]string{kindFirst: "first", kindLast: "last"}[kind])
+	versions := cc.checkRecords(cw)
+	for _, b := range []struct {
+		name   []byte
+		bucket *bolt.Bucket
+	}{{bucketIDs, cw.ids}, {bucketTypes, cw.types}} {
+		// Every record found its own entry in each: equal counts mean
+		// there is no other.
+		if n := b.bucket.Stats().KeyN; n != versions {
+			cc.rep.Add("collection %s: %d entries in %s for %d records", cc.name, n, b.name, versions)
+		}
 	}
 }
 
-func fmtKey(key []byte) string {
-	id, v, ok := splitIDKey(key)
-	if !ok {
-		return fmt.Sprintf("%q", key)
-	}
-	return fmt.Sprintf("%s@%s", id, v.time().Format("2006-01-02T15:04:05.000000Z"))
+// checkRecords decodes every record, checks that its ids and types
+// entries name it and that its flags are right, and counts the records.
+func (cc *collectionCheck) checkRecords(cw *collectionWriter) int {
+	n := 0
+	ids := cw.ids.Cursor()
+	_ = cw.records.ForEach(func(k, v []byte) error {
+		n++
+		cc.rep.Versions++
+		if len(k) != 8 {
+			cc.rep.Add("collection %s: record key %q malformed", cc.name, k)
+			return nil
+		}
+		added := stampAt(k)
+		rec, err := decodeRecord(v)
+		if err != nil || !storage.IsID(string(rec.id)) {
+			cc.rep.Add("collection %s: record %s: malformed", cc.name, fmtStamp(added))
+			return nil
+		}
+		key := idKey(string(rec.id), rec.version)
+		if got := cw.ids.Get(key); !bytes.Equal(got, k) {
+			cc.rep.Add("collection %s: record %s (%s): the ids entry names %x", cc.name, fmtStamp(added), rec.id, got)
+		}
+		if cw.types.Get(typeKey(string(typeOfID(rec.id)), added)) == nil {
+			cc.rep.Add("collection %s: record %s (%s) has no types entry", cc.name, fmtStamp(added), rec.id)
+		}
+		cc.checkFlags(ids, added, key, rec)
+		if cc.objects {
+			cc.checkJSON(added, rec)
+		}
+		return nil
+	})
+	return n
 }
+
+// checkFlags: a record is flagged first (last) exactly when no version of
+// its object sorts before (after) it.
+func (cc *collectionCheck) checkFlags(ids *bolt.Cursor, added stamp, key []byte, rec record) {
+	prefix := key[:len(key)-8]
+	firstKey, _ := ids.Seek(prefix)
+	lastKey, _ := lastWithPrefix(ids, prefix)
+	for _, f := range []struct {
+		flag byte
+		name string
+		is   bool
+	}{{flagFirst, "first", bytes.Equal(firstKey, key)}, {flagLast, "last", bytes.Equal(lastKey, key)}} {
+		if (rec.flags&f.flag != 0) != f.is {
+			cc.rep.Add("collection %s: record %s (%s): %s flag %t, but it is the %s version: %t",
+				cc.name, fmtStamp(added), rec.id, f.name, rec.flags&f.flag != 0, f.name, f.is)
+		}
+	}
+}
+
+func (cc *collectionCheck) checkJSON(added stamp, rec record) {
+	obj, err := storage.ParseObject(rec.json)
+	switch {
+	case err != nil:
+		cc.rep.Add("collection %s: object %s: %v", cc.name, rec.id, err)
+	case obj.ID != string(rec.id) || stampOf(obj.Version) != rec.version:
+		cc.rep.Add("collection %s: record %s of %s version %s holds %s version %s", cc.name, fmtStamp(added), rec.id,
+			rec.version.time().Format(time.RFC3339Nano), obj.ID, obj.VersionText)
+	}
+}
+
+func fmtStamp(s stamp) string { return s.time().Format("2006-01-02T15:04:05.000000Z") }

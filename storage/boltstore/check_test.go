@@ -55,32 +55,43 @@ func TestCheckFindsBrokenInvariants(t *testing.T) {
 		breakIt func(tx *bolt.Tx) error
 		want    string
 	}{
-		"index entry removed": {func(tx *bolt.Tx) error {
-			b := collectionBucket(tx, "c1", bucketIndex)
+		"types entry removed": {func(tx *bolt.Tx) error {
+			b := collectionBucket(tx, "c1", bucketTypes)
 			k, _ := b.Cursor().First()
 			return b.Delete(append([]byte(nil), k...))
-		}, "entries in index"},
-		"index names a missing version": {func(tx *bolt.Tx) error {
-			return collectionBucket(tx, "c1", bucketIndex).Put(indexKey(kindAll, "indicator", stampOf(t0)), objectKey(id("indicator", 9999), stampOf(t0)))
-		}, "not stored"},
-		"a schema-1 history bucket left": {func(tx *bolt.Tx) error {
-			_, err := tx.Bucket(bucketCollections).Bucket([]byte("c1")).CreateBucket(bucketHistory)
+		}, "has no types entry"},
+		"types entry for a missing record": {func(tx *bolt.Tx) error {
+			return collectionBucket(tx, "c1", bucketTypes).Put(typeKey("indicator", stampOf(t0)), nil)
+		}, "entries in types"},
+		"ids entry names another record": {func(tx *bolt.Tx) error {
+			b := collectionBucket(tx, "c1", bucketIDs)
+			k, _ := b.Cursor().First()
+			return b.Put(append([]byte(nil), k...), stampOf(t0).appendTo(nil))
+		}, "the ids entry names"},
+		"a schema-2 objects bucket left": {func(tx *bolt.Tx) error {
+			_, err := tx.Bucket(bucketCollections).Bucket([]byte("c1")).CreateBucket(bucketObjects)
 			return err
-		}, "history bucket"},
-		"two entries share a date_added": {func(tx *bolt.Tx) error {
-			b := collectionBucket(tx, "c2", bucketObjects)
-			k, v := b.Cursor().Last()
-			v = append([]byte(nil), v...)
-			copy(v[1:9], stampOf(time.Unix(1, 0)).appendTo(nil))
-			return b.Put(append([]byte(nil), k...), v)
-		}, "added at"},
+		}, "objects bucket"},
+		"last flag on an older version": {func(tx *bolt.Tx) error {
+			// Malware 1 is stored at +1h (filledStore gives i%3 hours); a
+			// newer version takes the flag, then the old one gets it back.
+			cw, err := openCollectionWriter(tx, "c1")
+			require.NoError(t, err)
+			cw.now = func() stamp { return stampOf(time.Now()) }
+			old := stix(t, "malware", 1, t0.Add(time.Hour))
+			v := cw.ids.Get(idKey(old.ID, stampOf(old.Version)))
+			require.Len(t, v, 8)
+			_, _, err = cw.put(stix(t, "malware", 1, t0.Add(5*time.Hour)))
+			require.NoError(t, err)
+			return cw.setFlag(stampAt(v), flagLast, true)
+		}, "last flag true, but it is the last version: false"},
 		"object body swapped": {func(tx *bolt.Tx) error {
-			b := collectionBucket(tx, "c1", bucketObjects)
+			b := collectionBucket(tx, "c1", bucketRecords)
 			k, v := b.Cursor().First()
 			rec, err := decodeRecord(v)
 			require.NoError(t, err)
 			other := stix(t, "indicator", 12345, t0)
-			val, err := encodeRecord(rec.added, "2.1", other.VersionText, other.JSON)
+			val, err := encodeRecord(rec.flags, rec.version, string(rec.id), "2.1", other.VersionText, other.JSON)
 			require.NoError(t, err)
 			return b.Put(append([]byte(nil), k...), val)
 		}, "holds indicator--00003039"},
@@ -92,10 +103,10 @@ func TestCheckFindsBrokenInvariants(t *testing.T) {
 			return b.Put([]byte("gib/b"), []byte("5f0c3f6e-4a0b-4c8e-9d7e-2b1a0c9d8e7f"))
 		}, "given to both"},
 		"record that does not decode": {func(tx *bolt.Tx) error {
-			b := collectionBucket(tx, "c1", bucketObjects)
+			b := collectionBucket(tx, "c1", bucketRecords)
 			k, _ := b.Cursor().First()
 			return b.Put(append([]byte(nil), k...), []byte{9})
-		}, "corrupt record"},
+		}, "malformed"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

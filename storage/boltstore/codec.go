@@ -7,13 +7,6 @@ import (
 	"time"
 )
 
-// Index families (the first byte of an index key).
-const (
-	kindAll   byte = 'A'
-	kindFirst byte = 'F'
-	kindLast  byte = 'L'
-)
-
 // stamp is a time in microseconds since the Unix epoch with the sign bit
 // flipped, so that big-endian byte order equals time order for any date.
 type stamp uint64
@@ -26,10 +19,14 @@ func (s stamp) appendTo(b []byte) []byte { return binary.BigEndian.AppendUint64(
 
 func stampAt(b []byte) stamp { return stamp(binary.BigEndian.Uint64(b)) }
 
-// objectKey is <stix-id> 0x00 <version>. The terminator keeps one id from
-// prefix-matching a longer one, and the versions of an object sort together
-// oldest first.
-func objectKey(id string, version stamp) []byte {
+// unversioned is the version key of objects without modified (SCOs,
+// marking definitions): the zero time.
+var unversioned = stampOf(time.Time{})
+
+// idKey, the key of the ids bucket, is <stix-id> 0x00 <version>. The
+// terminator keeps one id from prefix-matching a longer one, and the
+// versions of an object sort together oldest first.
+func idKey(id string, version stamp) []byte {
 	k := make([]byte, 0, len(id)+9)
 	k = append(k, id...)
 	k = append(k, 0)
@@ -42,89 +39,115 @@ func idPrefix(id string) []byte {
 	return append(k, 0)
 }
 
-func indexPrefix(kind byte, typ string) []byte {
-	k := make([]byte, 0, len(typ)+10)
-	k = append(k, kind)
-	k = append(k, typ...)
-	return append(k, 0)
-}
-
-func indexKey(kind byte, typ string, added stamp) []byte {
-	return added.appendTo(indexPrefix(kind, typ))
-}
-
-// splitIDKey undoes objectKey: <id> 0x00 <stamp>.
-func splitIDKey(k []byte) (id []byte, s stamp, ok bool) {
+// splitIDKey undoes idKey.
+func splitIDKey(k []byte) (id []byte, version stamp, ok bool) {
 	if len(k) < 10 || k[len(k)-9] != 0 {
 		return nil, 0, false
 	}
 	return k[:len(k)-9], stampAt(k[len(k)-8:]), true
 }
 
-// splitIndexKey undoes indexKey; typ is nil for the untyped entries.
-func splitIndexKey(k []byte) (kind byte, typ []byte, added stamp, ok bool) {
-	if len(k) < 10 || k[len(k)-9] != 0 {
-		return 0, nil, 0, false
-	}
-	kind = k[0]
-	if kind != kindAll && kind != kindFirst && kind != kindLast {
-		return 0, nil, 0, false
-	}
-	if t := k[1 : len(k)-9]; len(t) > 0 {
-		typ = t
-	}
-	return kind, typ, stampAt(k[len(k)-8:]), true
+// typeKey, the key of the types bucket, is <type> 0x00 <date_added>.
+func typeKey(typ string, added stamp) []byte {
+	return added.appendTo(typePrefix(typ))
 }
 
-// record is the value stored under an objects key.
+func typePrefix(typ string) []byte {
+	k := make([]byte, 0, len(typ)+9)
+	k = append(k, typ...)
+	return append(k, 0)
+}
+
+// splitTypeKey undoes typeKey.
+func splitTypeKey(k []byte) (typ []byte, added stamp, ok bool) {
+	if len(k) < 10 || k[len(k)-9] != 0 {
+		return nil, 0, false
+	}
+	return k[:len(k)-9], stampAt(k[len(k)-8:]), true
+}
+
+// typeOfID is the type part of a STIX id ("indicator" of "indicator--…").
+func typeOfID(id []byte) []byte {
+	for i := 0; i+1 < len(id); i++ {
+		if id[i] == '-' && id[i+1] == '-' {
+			return id[:i]
+		}
+	}
+	return nil
+}
+
+// Version flags of a record: whether it is its object's first or last
+// stored version. They answer match[version]=first|last while scanning in
+// date_added order, and are rewritten when a version arrives or goes.
+const (
+	flagFirst byte = 1 << iota
+	flagLast
+)
+
+// record is the value stored under a records key (the date_added).
 //
-//	[0]      format (1)
-//	[1:9]    date_added stamp
-//	[9]      len(spec_version), then spec_version
+//	[0]      format (3)
+//	[1]      flags
+//	[2:10]   version stamp
+//	[10]     len(id), then id
+//	[.]      len(spec_version), then spec_version
 //	[.]      len(version text), then version text
 //	rest     the object's JSON
 type record struct {
-	added       stamp
+	flags       byte
+	version     stamp
+	id          []byte
 	specVersion []byte
 	versionText []byte
 	json        []byte
 }
 
-const recordFormat = 1
+const recordFormat = 3
+
+// flagsAt is the offset of the flags byte, which setFlags rewrites.
+const flagsAt = 1
 
 var errCorrupt = errors.New("corrupt record")
 
-func encodeRecord(added stamp, specVersion, versionText string, json []byte) ([]byte, error) {
-	if len(specVersion) > 255 || len(versionText) > 255 {
-		return nil, fmt.Errorf("spec_version or version longer than 255 bytes")
+func encodeRecord(flags byte, version stamp, id, specVersion, versionText string, json []byte) ([]byte, error) {
+	if len(id) > 255 || len(specVersion) > 255 || len(versionText) > 255 {
+		return nil, fmt.Errorf("id, spec_version or version longer than 255 bytes")
 	}
-	b := make([]byte, 0, 11+len(specVersion)+len(versionText)+len(json))
-	b = append(b, recordFormat)
-	b = added.appendTo(b)
-	b = append(b, byte(len(specVersion)))
-	b = append(b, specVersion...)
-	b = append(b, byte(len(versionText)))
-	b = append(b, versionText...)
+	b := make([]byte, 0, 13+len(id)+len(specVersion)+len(versionText)+len(json))
+	b = append(b, recordFormat, flags)
+	b = version.appendTo(b)
+	for _, f := range []string{id, specVersion, versionText} {
+		b = append(b, byte(len(f)))
+		b = append(b, f...)
+	}
 	return append(b, json...), nil
 }
 
 // decodeRecord slices b without copying: the result is valid only as long
 // as b, i.e. inside the transaction that read it.
 func decodeRecord(b []byte) (record, error) {
-	if len(b) < 11 || b[0] != recordFormat {
+	if len(b) < 13 || b[0] != recordFormat {
 		return record{}, errCorrupt
 	}
-	r := record{added: stampAt(b[1:9])}
-	rest := b[9:]
+	r := record{flags: b[flagsAt], version: stampAt(b[2:10])}
+	rest := b[10:]
 	var ok bool
-	if r.specVersion, rest, ok = cutLenPrefixed(rest); !ok {
-		return record{}, errCorrupt
-	}
-	if r.versionText, rest, ok = cutLenPrefixed(rest); !ok {
-		return record{}, errCorrupt
+	for _, f := range []*[]byte{&r.id, &r.specVersion, &r.versionText} {
+		if *f, rest, ok = cutLenPrefixed(rest); !ok {
+			return record{}, errCorrupt
+		}
 	}
 	r.json = rest
 	return r, nil
+}
+
+// effectiveVersion is what match[version] compares: the stored version, or
+// for unversioned objects their date_added (TAXII's "server-consistent value").
+func (r record) effectiveVersion(added stamp) stamp {
+	if len(r.versionText) == 0 {
+		return added
+	}
+	return r.version
 }
 
 func cutLenPrefixed(b []byte) (field, rest []byte, ok bool) {

@@ -58,9 +58,9 @@ func putCursor(tx *bolt.Tx, c *storage.Cursor, res storage.CommitResult) error {
 // collectionWriter holds one collection's buckets for a write transaction
 // and the last date_added allocated in it.
 type collectionWriter struct {
-	objects, index *bolt.Bucket
-	last           stamp
-	now            func() stamp
+	records, ids, types *bolt.Bucket
+	last                stamp
+	now                 func() stamp
 }
 
 func (s *Store) writeCollection(ctx context.Context, tx *bolt.Tx, wi int, w storage.Write, res *storage.CommitResult) error {
@@ -107,30 +107,48 @@ func openCollectionWriter(tx *bolt.Tx, collection string) (*collectionWriter, er
 	if err != nil {
 		return nil, err
 	}
+	cw, err := collectionBuckets(c, true)
+	if err != nil {
+		return nil, err
+	}
+	cw.last = lastAdded(c, cw.records)
+	return cw, nil
+}
+
+// collectionBuckets returns a collection's buckets, made if create is set,
+// with the fill each one's write pattern calls for: records are only ever
+// appended (date_added increases), so pages are filled before they split;
+// types entries are appended per type; ids arrive in random order and keep
+// bbolt's default half-full split.
+func collectionBuckets(c *bolt.Bucket, create bool) (*collectionWriter, error) {
 	cw := &collectionWriter{}
 	for _, p := range []struct {
 		b    **bolt.Bucket
 		name []byte
-	}{{&cw.objects, bucketObjects}, {&cw.index, bucketIndex}} {
-		if *p.b, err = c.CreateBucketIfNotExists(p.name); err != nil {
-			return nil, err
+		fill float64
+	}{{&cw.records, bucketRecords, 1.0}, {&cw.ids, bucketIDs, bolt.DefaultFillPercent}, {&cw.types, bucketTypes, 0.9}} {
+		if create {
+			b, err := c.CreateBucketIfNotExists(p.name)
+			if err != nil {
+				return nil, err
+			}
+			*p.b = b
+		} else if *p.b = c.Bucket(p.name); *p.b == nil {
+			return nil, fmt.Errorf("%w: no %s bucket", errCorrupt, p.name)
 		}
+		(*p.b).FillPercent = p.fill
 	}
-	// The untyped 'A' family holds every entry: its last key is the
-	// collection's latest date_added, unless that entry was deleted.
-	cw.index.FillPercent = 0.9
-	cw.last = lastAdded(c, cw.index)
 	return cw, nil
 }
 
 // lastAdded is the latest date_added ever given in a collection: the last
-// 'A' entry, or the mark a deletion left when it removed later entries.
+// record, or the mark a deletion left when it removed later records.
 // A date_added is never given twice, even after a delete: a client that
 // saw it as X-TAXII-Date-Added-Last would skip the new entry.
-func lastAdded(coll, index *bolt.Bucket) stamp {
+func lastAdded(coll, records *bolt.Bucket) stamp {
 	var last stamp
-	if k, _ := lastWithPrefix(index.Cursor(), indexPrefix(kindAll, "")); k != nil {
-		last = stampAt(k[len(k)-8:])
+	if k, _ := records.Cursor().Last(); len(k) == 8 {
+		last = stampAt(k)
 	}
 	if v := coll.Get(keyLastAdded); len(v) == 8 && stampAt(v) > last {
 		last = stampAt(v)
@@ -149,12 +167,6 @@ func (cw *collectionWriter) allocate() stamp {
 	return t
 }
 
-// versionRef is a copy of one stored version's key and date_added.
-type versionRef struct {
-	version stamp
-	added   stamp
-}
-
 // putOutcome is what put did with one object version.
 type putOutcome int
 
@@ -171,85 +183,113 @@ func (cw *collectionWriter) put(obj storage.Object) (putOutcome, stamp, error) {
 		return 0, 0, fmt.Errorf("%w: object was not built by storage.ParseObject", storage.ErrInvalidObject)
 	}
 	version := stampOf(obj.Version)
-	key := objectKey(obj.ID, version)
-	if v := cw.objects.Get(key); v != nil {
-		rec, err := decodeRecord(v)
+	key := idKey(obj.ID, version)
+	if v := cw.ids.Get(key); v != nil {
+		added, rec, err := cw.recordOf(key, v)
 		if err != nil {
-			return 0, 0, fmt.Errorf("%w under key %q", err, key)
+			return 0, 0, err
 		}
 		if storage.SameJSON(rec.json, obj.JSON) {
-			return putUnchanged, rec.added, nil
+			return putUnchanged, added, nil
 		}
-		return putConflict, rec.added, nil
+		return putConflict, added, nil
 	}
-	first, last, err := cw.bounds(obj.ID)
-	if err != nil {
-		return 0, 0, err
+	first, last := cw.bounds(obj.ID)
+	var flags byte
+	if last == nil || version > last.version {
+		flags |= flagLast
+	}
+	if first == nil || version < first.version {
+		flags |= flagFirst
 	}
 	added := cw.allocate()
-	val, err := encodeRecord(added, obj.SpecVersion, obj.VersionText, obj.JSON)
+	val, err := encodeRecord(flags, version, obj.ID, obj.SpecVersion, obj.VersionText, obj.JSON)
 	if err != nil {
 		return 0, 0, err
 	}
-	if err := cw.objects.Put(key, val); err != nil {
+	if err := cw.records.Put(added.appendTo(nil), val); err != nil {
 		return 0, 0, err
 	}
-	if err := cw.indexEntry(kindAll, obj.Type, nil, added, key); err != nil {
+	if err := cw.ids.Put(key, added.appendTo(nil)); err != nil {
 		return 0, 0, err
 	}
-	if last == nil || version > last.version {
-		if err := cw.indexEntry(kindLast, obj.Type, last, added, key); err != nil {
+	if err := cw.types.Put(typeKey(obj.Type, added), nil); err != nil {
+		return 0, 0, err
+	}
+	// The versions this one displaces as first or last lose that flag.
+	if flags&flagLast != 0 && last != nil {
+		if err := cw.setFlag(last.added, flagLast, false); err != nil {
 			return 0, 0, err
 		}
 	}
-	if first == nil || version < first.version {
-		if err := cw.indexEntry(kindFirst, obj.Type, first, added, key); err != nil {
+	if flags&flagFirst != 0 && first != nil {
+		if err := cw.setFlag(first.added, flagFirst, false); err != nil {
 			return 0, 0, err
 		}
 	}
 	return putAdded, added, nil
 }
 
-// indexEntry puts the untyped and typed index keys of one family, after
-// removing the ones of the version they replace (for first and last).
-func (cw *collectionWriter) indexEntry(kind byte, typ string, replaced *versionRef, added stamp, key []byte) error {
-	for _, t := range []string{"", typ} {
-		if replaced != nil {
-			if err := cw.index.Delete(indexKey(kind, t, replaced.added)); err != nil {
-				return err
-			}
-		}
-		if err := cw.index.Put(indexKey(kind, t, added), key); err != nil {
-			return err
-		}
+// recordOf reads the record an ids entry points to.
+func (cw *collectionWriter) recordOf(key, v []byte) (stamp, record, error) {
+	if len(v) != 8 {
+		return 0, record{}, fmt.Errorf("%w: ids entry %q holds %d bytes", errCorrupt, key, len(v))
 	}
-	return nil
+	added := stampAt(v)
+	raw := cw.records.Get(v)
+	if raw == nil {
+		return 0, record{}, fmt.Errorf("%w: ids entry %q names missing record %s", errCorrupt, key, added.time())
+	}
+	rec, err := decodeRecord(raw)
+	if err != nil {
+		return 0, record{}, fmt.Errorf("%w at %s", err, added.time())
+	}
+	return added, rec, nil
+}
+
+// setFlag sets or clears one flag of a stored record, in place.
+func (cw *collectionWriter) setFlag(added stamp, flag byte, on bool) error {
+	k := added.appendTo(nil)
+	raw := cw.records.Get(k)
+	if len(raw) <= flagsAt {
+		return fmt.Errorf("%w: no record at %s", errCorrupt, added.time())
+	}
+	flags := raw[flagsAt] &^ flag
+	if on {
+		flags |= flag
+	}
+	if flags == raw[flagsAt] {
+		return nil
+	}
+	v := bytes.Clone(raw) // raw is the read-only memory map
+	v[flagsAt] = flags
+	return cw.records.Put(k, v)
+}
+
+// versionRef is one stored version of an object: its version and date_added.
+type versionRef struct {
+	version stamp
+	added   stamp
 }
 
 // bounds returns the first and last stored versions of id, or nils.
-func (cw *collectionWriter) bounds(id string) (first, last *versionRef, err error) {
+func (cw *collectionWriter) bounds(id string) (first, last *versionRef) {
 	prefix := idPrefix(id)
-	c := cw.objects.Cursor()
+	c := cw.ids.Cursor()
 	k, v := c.Seek(prefix)
 	if k == nil || !bytes.HasPrefix(k, prefix) {
-		return nil, nil, nil
+		return nil, nil
 	}
-	if first, err = refOf(k, v); err != nil {
-		return nil, nil, err
-	}
+	first = refOf(k, v)
 	k, v = lastWithPrefix(c, prefix)
-	if last, err = refOf(k, v); err != nil {
-		return nil, nil, err
-	}
-	return first, last, nil
+	return first, refOf(k, v)
 }
 
-func refOf(k, v []byte) (*versionRef, error) {
-	r, err := decodeRecord(v)
-	if err != nil {
-		return nil, fmt.Errorf("%w under key %q", err, k)
+func refOf(k, v []byte) *versionRef {
+	if len(v) != 8 || len(k) < 8 {
+		return nil
 	}
-	return &versionRef{version: stampAt(k[len(k)-8:]), added: r.added}, nil
+	return &versionRef{version: stampAt(k[len(k)-8:]), added: stampAt(v)}
 }
 
 // lastWithPrefix returns the last key starting with prefix and its value,

@@ -14,15 +14,15 @@ import (
 // storedVersion is one stored version of an object, copied out of the
 // transaction's pages so that it outlives the deletions.
 type storedVersion struct {
-	key     []byte
-	version stamp // effective: date_added for unversioned objects
+	key     []byte // in the ids bucket
+	version stamp  // effective: date_added for unversioned objects
 	added   stamp
 }
 
 // Delete removes the versions of one object that d selects from one
-// collection, with their index entries, and returns how many
-// it removed; storage.ErrNotFound when it selects none. The first and last
-// entries move to the versions that remain. date_added values are never
+// collection, with their ids and types entries, and returns how many it
+// removed; storage.ErrNotFound when it selects none. The first and last
+// flags move to the versions that remain. date_added values are never
 // given again (see lastAdded), so clients' resume points stay exact.
 func (s *Store) Delete(ctx context.Context, d storage.Deletion) (int, error) {
 	if err := ctx.Err(); err != nil {
@@ -39,11 +39,11 @@ func (s *Store) Delete(ctx context.Context, d storage.Deletion) (int, error) {
 		if coll == nil {
 			return storage.ErrNotFound
 		}
-		cw := &collectionWriter{objects: coll.Bucket(bucketObjects), index: coll.Bucket(bucketIndex)}
-		if cw.objects == nil || cw.index == nil {
-			return fmt.Errorf("%w: collection %s lacks a bucket", errCorrupt, d.Collection)
+		cw, err := collectionBuckets(coll, false)
+		if err != nil {
+			return fmt.Errorf("collection %s: %w", d.Collection, err)
 		}
-		all, err := storedVersions(cw.objects, d.ID)
+		all, err := cw.storedVersions(d.ID)
 		if err != nil {
 			return err
 		}
@@ -51,17 +51,23 @@ func (s *Store) Delete(ctx context.Context, d storage.Deletion) (int, error) {
 		if len(doomed) == 0 {
 			return storage.ErrNotFound
 		}
-		// Remember the latest date_added before its entry may go.
-		if err := coll.Put(keyLastAdded, lastAdded(coll, cw.index).appendTo(nil)); err != nil {
+		// Remember the latest date_added before its record may go.
+		if err := coll.Put(keyLastAdded, lastAdded(coll, cw.records).appendTo(nil)); err != nil {
 			return err
 		}
 		for _, v := range doomed {
-			if err := cw.remove(typ, d.ID, v); err != nil {
+			if err := cw.remove(typ, v); err != nil {
 				return err
 			}
 		}
 		n = len(doomed)
-		return cw.moveBounds(typ, all, kept)
+		if len(kept) == 0 {
+			return nil
+		}
+		if err := cw.setFlag(kept[0].added, flagFirst, true); err != nil {
+			return err
+		}
+		return cw.setFlag(kept[len(kept)-1].added, flagLast, true)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("delete %s from %s: %w", d.ID, d.Collection, err)
@@ -70,19 +76,19 @@ func (s *Store) Delete(ctx context.Context, d storage.Deletion) (int, error) {
 }
 
 // storedVersions lists the versions of id, oldest first.
-func storedVersions(objects *bolt.Bucket, id string) ([]storedVersion, error) {
+func (cw *collectionWriter) storedVersions(id string) ([]storedVersion, error) {
 	var out []storedVersion
 	prefix := idPrefix(id)
-	c := objects.Cursor()
+	c := cw.ids.Cursor()
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		rec, err := decodeRecord(v)
+		added, rec, err := cw.recordOf(k, v)
 		if err != nil {
-			return nil, fmt.Errorf("%w under key %q", err, k)
+			return nil, err
 		}
 		if len(rec.specVersion) == 0 {
-			return nil, fmt.Errorf("%w: no spec_version under key %q", errCorrupt, k)
+			return nil, fmt.Errorf("%w: no spec_version at %s", errCorrupt, added.time())
 		}
-		out = append(out, storedVersion{key: bytes.Clone(k), version: effectiveVersion(stampAt(k[len(k)-8:]), rec), added: rec.added})
+		out = append(out, storedVersion{key: bytes.Clone(k), version: rec.effectiveVersion(added), added: added})
 	}
 	return out, nil
 }
@@ -110,57 +116,13 @@ func selectVersions(all []storedVersion, d storage.Deletion) (doomed, kept []sto
 	return doomed, kept
 }
 
-// remove deletes one version and its 'A' entries.
-func (cw *collectionWriter) remove(typ, id string, v storedVersion) error {
-	if err := cw.objects.Delete(v.key); err != nil {
+// remove deletes one version: its record, ids and types entries.
+func (cw *collectionWriter) remove(typ string, v storedVersion) error {
+	if err := cw.records.Delete(v.added.appendTo(nil)); err != nil {
 		return err
 	}
-	for _, t := range []string{"", typ} {
-		if err := cw.index.Delete(indexKey(kindAll, t, v.added)); err != nil {
-			return err
-		}
+	if err := cw.ids.Delete(v.key); err != nil {
+		return err
 	}
-	return nil
-}
-
-// moveBounds points the 'F' and 'L' entries of an object at its first and
-// last remaining versions, or removes them when none remains.
-func (cw *collectionWriter) moveBounds(typ string, before, kept []storedVersion) error {
-	for _, b := range []struct {
-		kind    byte
-		was, is *storedVersion
-	}{
-		{kindFirst, &before[0], first(kept)},
-		{kindLast, &before[len(before)-1], last(kept)},
-	} {
-		if b.is != nil && b.is.added == b.was.added {
-			continue
-		}
-		for _, t := range []string{"", typ} {
-			if err := cw.index.Delete(indexKey(b.kind, t, b.was.added)); err != nil {
-				return err
-			}
-			if b.is == nil {
-				continue
-			}
-			if err := cw.index.Put(indexKey(b.kind, t, b.is.added), b.is.key); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-func first(vs []storedVersion) *storedVersion {
-	if len(vs) == 0 {
-		return nil
-	}
-	return &vs[0]
-}
-
-func last(vs []storedVersion) *storedVersion {
-	if len(vs) == 0 {
-		return nil
-	}
-	return &vs[len(vs)-1]
+	return cw.types.Delete(typeKey(typ, v.added))
 }

@@ -59,7 +59,7 @@ func TestDeleteSelectsVersions(t *testing.T) {
 			assert.Equal(t, tc.left, storedVersionsOf(t, s, id))
 
 			// The first and last views follow what is left (the store
-			// check at cleanup verifies every index family too).
+			// check at cleanup verifies every ids and types entry and flag too).
 			for _, v := range []storage.Versions{{First: true}, {Last: true}} {
 				p := mustRecords(t, s, storage.Query{Collection: "c", IDs: []string{id}, Versions: v})
 				if len(tc.left) == 0 {

@@ -1,26 +1,36 @@
 // Package boltstore implements gib-taxii's store on a single bbolt file.
 //
-// Layout (all keys fixed-width big-endian where they encode numbers):
+// Layout (schema 3; all keys fixed-width big-endian where they encode
+// numbers):
 //
 //	meta/                 "schema" -> decimal schema version
 //	                      "paging_key" -> 32 random bytes signing TAXII next tokens
+//	                      "migrating" -> the schema a migration started from, while it runs
 //	ingest/               <source> -> opaque cursor state
-//	collections/<id>/objects/  <stix-id> 0x00 <version µs>   -> record (see record.go)
-//	collections/<id>/index/    <kind> <type> 0x00 <date_added µs> -> objects key
+//	collections/<id>/records/  <date_added µs> -> record (see codec.go)
+//	collections/<id>/ids/      <stix-id> 0x00 <version µs> -> <date_added µs>
+//	collections/<id>/types/    <type> 0x00 <date_added µs> -> nothing
 //	collections/<id>/last_added  the latest date_added a deletion removed
 //	receipts/             <key> -> expiry, owner, TAXII status of a POST
 //	receipt_expiry/       <expiry µs> <key> -> nil
 //
-// kind is 'A' (every version), 'F' (each object's first version) or 'L'
-// (each object's last version); an empty type indexes all types. Every
-// TAXII read is therefore a Seek plus a scan that stops after limit matches:
-// added_after and next seek by date_added, match[type] picks the typed
-// prefix, match[version]=first|last picks the F or L family (maintained at
-// write time), and match[id] reads the object's versions, which share a
-// prefix of objects. Schema 1 also had a history bucket per collection;
-// opening such a file drops it (migrate1to2).
+// A record holds one object version: its id, version, spec_version, the
+// exact text of its modified, its JSON, and two flags saying whether it is
+// its object's first and last stored version. Records are keyed by
+// date_added, which only grows, so writes append and pages fill; the ids
+// and types entries name a record by that 8-byte key instead of repeating
+// the object's. Every TAXII read is therefore a Seek plus a scan that
+// stops after limit matches: added_after and next seek by date_added, an
+// unfiltered read scans records, match[type] scans that type's entries,
+// match[id] reads the object's versions from ids, and match[version]=
+// first|last reads the flags (set at write time, moved by later versions
+// and deletions).
 //
 // date_added is assigned inside the write transaction as
 // max(now, previous+1µs) per collection, so it is strictly increasing and
 // unique: a date_added alone is a lossless resume point.
+//
+// Schemas 1 and 2 kept records under <stix-id> 0x00 <version> with three
+// index families pointing at those keys; opening such a file moves it to
+// this layout (migrate.go).
 package boltstore

@@ -3,8 +3,12 @@ package boltstore
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,60 +22,149 @@ import (
 // testdata/schema1.db was written by the code of commit 62af0a7, the last
 // with schema 1 (two collections, several versions, deletions, a cursor
 // and a receipt), and schema1.records.json is every record it served.
-// Opened now, it migrates once, and serves the very same records, by
+// testdata/schema2.db and its records come from commit e0f8db2, the last
+// with schema 2, and add SCOs, versions that arrived out of order, and
+// deletes of a middle version, a whole object and the latest entry.
+// Opened now, each migrates once, and serves the very same records, by
 // every read path, with the same cursor, receipt and paging key.
-func TestSchema1StoreMigrates(t *testing.T) {
+func TestOlderStoresMigrate(t *testing.T) {
+	for _, schema := range []string{"1", "2"} {
+		t.Run("schema "+schema, func(t *testing.T) {
+			path, want := copyFixture(t, schema)
+			key := pagingKeyOf(t, path, schema)
+			s, err := Open(path, Options{Now: newClock().Now, NoSync: true, migrateChunk: 7})
+			require.NoError(t, err)
+			defer s.Close()
+			assert.Equal(t, key, s.PagingKey(), "clients' next tokens stay valid")
+			assertMigrated(t, s, want)
+		})
+	}
+}
+
+// A migration cut short (a crash between two of its transactions) leaves
+// a file an older gib-taxii refuses, and that the next open finishes.
+func TestMigrationResumesAfterACrash(t *testing.T) {
+	path, want := copyFixture(t, "2")
+	crash := errors.New("crash")
+	chunks := 0
+	_, err := Open(path, Options{Now: newClock().Now, NoSync: true, migrateChunk: 10, afterMigrateChunk: func() error {
+		if chunks++; chunks == 4 {
+			return crash
+		}
+		return nil
+	}})
+	require.ErrorIs(t, err, crash)
+	// The Store is gone without Close, as in a crash: bbolt's lock went
+	// with the file handle, which the error path closed.
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
+	require.NoError(t, err)
+	require.NoError(t, db.View(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		assert.Equal(t, "3", string(meta.Get(keySchema)), "an older gib-taxii refuses the half-moved file")
+		assert.Equal(t, "2", string(meta.Get(keyMigrating)))
+		n := collectionBucket(tx, "c1", bucketRecords).Stats().KeyN
+		assert.Equal(t, 40, n, "four chunks of ten moved")
+		assert.NotNil(t, collectionBucket(tx, "c1", bucketObjects), "the old layout stays until its collection is moved")
+		return nil
+	}))
+	require.NoError(t, db.Close())
+
+	s, err := Open(path, Options{Now: newClock().Now, NoSync: true, migrateChunk: 10})
+	require.NoError(t, err)
+	defer s.Close()
+	assertMigrated(t, s, want)
+}
+
+func copyFixture(t *testing.T, schema string) (string, []storage.Record) {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "store.db")
-	raw, err := os.ReadFile("testdata/schema1.db")
+	raw, err := os.ReadFile("testdata/schema" + schema + ".db")
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(path, raw, 0o600))
 	var want []storage.Record
-	b, err := os.ReadFile("testdata/schema1.records.json")
+	b, err := os.ReadFile("testdata/schema" + schema + ".records.json")
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(b, &want))
 	require.Greater(t, len(want), 40)
+	return path, want
+}
 
+func pagingKeyOf(t *testing.T, path, schema string) []byte {
+	t.Helper()
 	old, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
 	require.NoError(t, err)
+	defer old.Close()
 	var key []byte
 	require.NoError(t, old.View(func(tx *bolt.Tx) error {
-		assert.Equal(t, "1", string(tx.Bucket(bucketMeta).Get(keySchema)), "the fixture is a schema-1 file")
-		assert.NotNil(t, collectionBucket(tx, "c1", bucketHistory))
+		assert.Equal(t, schema, string(tx.Bucket(bucketMeta).Get(keySchema)), "the fixture's schema")
+		assert.NotNil(t, collectionBucket(tx, "c1", bucketObjects))
 		key = append([]byte(nil), tx.Bucket(bucketMeta).Get(keyPagingKey)...)
 		return nil
 	}))
-	require.NoError(t, old.Close())
+	return key
+}
 
-	s, err := Open(path, Options{Now: newClock().Now, NoSync: true})
-	require.NoError(t, err)
-	defer s.Close()
+// assertMigrated: the store is at the current schema with no trace of the
+// old layout, and serves want (every version of c1 then c2) by every read
+// path: all versions, first and last, match[id], match[type], paging.
+func assertMigrated(t *testing.T, s *Store, want []storage.Record) {
+	t.Helper()
 	require.NoError(t, s.db.View(func(tx *bolt.Tx) error {
-		assert.Equal(t, "2", string(tx.Bucket(bucketMeta).Get(keySchema)))
+		assert.Equal(t, strconv.Itoa(SchemaVersion), string(tx.Bucket(bucketMeta).Get(keySchema)))
+		assert.Nil(t, tx.Bucket(bucketMeta).Get(keyMigrating))
 		for _, c := range []string{"c1", "c2"} {
-			assert.Nil(t, collectionBucket(tx, c, bucketHistory), "%s: history dropped", c)
+			for _, old := range [][]byte{bucketHistory, bucketObjects, bucketIndex} {
+				assert.Nil(t, collectionBucket(tx, c, old), "%s: %s dropped", c, old)
+			}
 		}
 		return nil
 	}))
-	assert.Equal(t, key, s.PagingKey(), "clients' next tokens stay valid")
-
+	byCollection := map[string][]storage.Record{}
 	var got []storage.Record
 	for _, c := range []string{"c1", "c2"} {
-		got = append(got, mustRecords(t, s, storage.Query{Collection: c, Versions: storage.Versions{All: true}, Limit: 1000}).Records...)
+		p := mustRecords(t, s, storage.Query{Collection: c, Versions: storage.Versions{All: true}, Limit: 1000})
+		byCollection[c] = p.Records
+		got = append(got, p.Records...)
 	}
 	assertSameRecords(t, want, got)
-	// match[id] with every version reads what the history bucket served.
-	for _, r := range want {
-		if r.ID[:9] != "indicator" {
-			continue
+	for c, all := range byCollection {
+		versions := map[string][]storage.Record{}
+		for _, r := range all {
+			versions[r.ID] = append(versions[r.ID], r)
 		}
-		var all []storage.Record
-		for _, w := range want {
-			if w.ID == r.ID {
-				all = append(all, w)
+		var firsts, lasts, indicators []storage.Record
+		for _, r := range all {
+			vs := versions[r.ID]
+			slices.SortFunc(vs, func(a, b storage.Record) int { return a.Version.Compare(b.Version) })
+			if vs[0].DateAdded.Equal(r.DateAdded) {
+				firsts = append(firsts, r)
+			}
+			if vs[len(vs)-1].DateAdded.Equal(r.DateAdded) {
+				lasts = append(lasts, r)
+			}
+			if strings.HasPrefix(r.ID, "indicator--") {
+				indicators = append(indicators, r)
 			}
 		}
-		p := mustRecords(t, s, storage.Query{Collection: "c1", IDs: []string{r.ID}, Versions: storage.Versions{All: true}})
-		assertSameRecords(t, all, p.Records)
+		assertSameRecords(t, firsts, mustRecords(t, s, storage.Query{Collection: c, Versions: storage.Versions{First: true}}).Records)
+		assertSameRecords(t, lasts, mustRecords(t, s, storage.Query{Collection: c}).Records)
+		assertSameRecords(t, indicators, mustRecords(t, s, storage.Query{Collection: c, Types: []string{"indicator"}, Versions: storage.Versions{All: true}}).Records)
+		for id, vs := range versions {
+			slices.SortFunc(vs, func(a, b storage.Record) int { return a.DateAdded.Compare(b.DateAdded) })
+			assertSameRecords(t, vs, mustRecords(t, s, storage.Query{Collection: c, IDs: []string{id}, Versions: storage.Versions{All: true}}).Records)
+		}
+		// Paging by next, three at a time, walks the same records.
+		var walked []storage.Record
+		var pos storage.Position
+		for range len(all) {
+			p := mustRecords(t, s, storage.Query{Collection: c, Limit: 3, Resume: pos, Versions: storage.Versions{All: true}})
+			walked = append(walked, p.Records...)
+			if !p.More {
+				break
+			}
+			pos = p.Next
+		}
+		assertSameRecords(t, all, walked)
 	}
 	cur, err := s.Cursor(context.Background(), "gib:ioc/common")
 	require.NoError(t, err)
@@ -83,17 +176,17 @@ func TestSchema1StoreMigrates(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, rep.OK(), "%v", rep.Problems)
 
-	// And it takes writes after the last date_added it ever gave.
-	mustCommit(t, s, "c1", stix(t, "indicator", 500, t0))
-	var latest time.Time // of c1, whose records come first
-	for _, r := range want {
-		if r.ID[:9] == "indicator" || r.ID[:7] == "malware" {
-			latest = r.DateAdded
-		}
+	// And it takes writes after the last date_added it ever gave, even
+	// one a deletion removed.
+	var latest time.Time
+	for _, r := range byCollection["c1"] {
+		latest = r.DateAdded
 	}
-	p := mustRecords(t, s, storage.Query{Collection: "c1", AddedAfter: latest.Add(-time.Microsecond), Versions: storage.Versions{All: true}})
-	require.NotEmpty(t, p.Records)
-	assert.Equal(t, stix(t, "indicator", 500, t0).ID, p.Records[len(p.Records)-1].ID)
+	mustCommit(t, s, "c1", stix(t, "indicator", 500, t0))
+	p := mustRecords(t, s, storage.Query{Collection: "c1", AddedAfter: latest, Versions: storage.Versions{All: true}})
+	require.Len(t, p.Records, 1)
+	assert.Equal(t, stix(t, "indicator", 500, t0).ID, p.Records[0].ID)
+	assert.True(t, p.Records[0].DateAdded.After(latest))
 }
 
 func assertSameRecords(t *testing.T, want, got []storage.Record) {

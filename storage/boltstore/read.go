@@ -54,8 +54,8 @@ func (s *Store) ObjectExists(ctx context.Context, collection, id string) (bool, 
 	}
 	found := false
 	err := s.view(func(tx *bolt.Tx) error {
-		if objects := collectionBucket(tx, collection, bucketObjects); objects != nil {
-			k, _ := objects.Cursor().Seek(idPrefix(id))
+		if ids := collectionBucket(tx, collection, bucketIDs); ids != nil {
+			k, _ := ids.Cursor().Seek(idPrefix(id))
 			found = k != nil && bytes.HasPrefix(k, idPrefix(id))
 		}
 		return nil
@@ -66,7 +66,8 @@ func (s *Store) ObjectExists(ctx context.Context, collection, id string) (bool, 
 // reader runs one query inside one read transaction.
 type reader struct {
 	q       storage.Query
-	objects *bolt.Bucket
+	records *bolt.Bucket
+	ids     *bolt.Bucket
 	limit   int
 	budget  int
 	from    stamp
@@ -78,11 +79,11 @@ type reader struct {
 
 // newReader returns nil when the collection has never been written.
 func (s *Store) newReader(tx *bolt.Tx, q storage.Query) *reader {
-	objects := collectionBucket(tx, q.Collection, bucketObjects)
-	if objects == nil {
+	records, ids := collectionBucket(tx, q.Collection, bucketRecords), collectionBucket(tx, q.Collection, bucketIDs)
+	if records == nil || ids == nil {
 		return nil
 	}
-	r := &reader{q: q, objects: objects, limit: q.Limit, budget: s.budget,
+	r := &reader{q: q, records: records, ids: ids, limit: q.Limit, budget: s.budget,
 		from: lowerBound(q), types: setOf(q.Types), specs: setOf(q.SpecVersions)}
 	if r.limit <= 0 || r.limit > s.maxLimit {
 		r.limit = s.maxLimit
@@ -96,10 +97,13 @@ func (s *Store) newReader(tx *bolt.Tx, q storage.Query) *reader {
 	if q.Versions.IsZero() {
 		r.q.Versions.Last = true
 	}
-	if len(q.IDs) > 0 {
+	switch {
+	case len(q.IDs) > 0:
 		r.m.streams = r.idStreams()
-	} else {
-		r.m.streams = r.indexStreams(collectionBucket(tx, q.Collection, bucketIndex))
+	case len(q.Types) > 0:
+		r.m.streams = r.typeStreams(collectionBucket(tx, q.Collection, bucketTypes))
+	default:
+		r.m.streams = []stream{newRecordStream(records, r.from)}
 	}
 	return r
 }
@@ -133,29 +137,14 @@ func setOf(values []string) map[string]bool {
 	return m
 }
 
-func (r *reader) indexStreams(index *bolt.Bucket) []stream {
-	types := r.q.Types
-	if len(types) == 0 {
-		types = []string{""}
+func (r *reader) typeStreams(types *bolt.Bucket) []stream {
+	if types == nil {
+		return nil
 	}
 	var streams []stream
-	for _, typ := range uniq(types) {
-		if typ != "" && !storage.IsType(typ) {
-			continue // cannot be stored, and must not be framed into a key
-		}
-		v := r.q.Versions
-		switch {
-		case v.All:
-			streams = append(streams, newIndexStream(index, kindAll, typ, r.from, true))
-			continue
-		case len(v.At) > 0:
-			streams = append(streams, newIndexStream(index, kindAll, typ, r.from, false))
-		}
-		if v.First {
-			streams = append(streams, newIndexStream(index, kindFirst, typ, r.from, true))
-		}
-		if v.Last {
-			streams = append(streams, newIndexStream(index, kindLast, typ, r.from, true))
+	for _, typ := range uniq(r.q.Types) {
+		if storage.IsType(typ) { // anything else cannot be stored, and must not be framed into a key
+			streams = append(streams, newTypeStream(types, typ, r.from))
 		}
 	}
 	return streams
@@ -178,45 +167,38 @@ func (r *reader) idStreams() []stream {
 	return streams
 }
 
-// idEntries looks up the selected versions of one object directly.
+// idEntries looks up the candidate versions of one object in the ids
+// bucket (resolve then applies the version filter to each).
 func (r *reader) idEntries(id string) []entry {
 	var entries []entry
-	add := func(k, v []byte, ok func(record) bool) {
-		if k == nil {
-			return
-		}
-		rec, err := decodeRecord(v)
-		if err == nil && rec.added >= r.from && (ok == nil || ok(rec)) {
-			entries = append(entries, entry{added: rec.added, key: k, exact: true})
+	add := func(v []byte) {
+		if len(v) == 8 && stampAt(v) >= r.from {
+			entries = append(entries, entry{added: stampAt(v)})
 		}
 	}
 	prefix := idPrefix(id)
-	c := r.objects.Cursor()
+	c := r.ids.Cursor()
 	if r.q.Versions.All { // an object has few versions: all of them, by date_added
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			add(k, v, nil)
+			add(v)
 		}
 	}
 	if r.q.Versions.First {
 		if k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) {
-			add(k, v, nil)
+			add(v)
 		}
 	}
 	if r.q.Versions.Last {
-		k, v := lastWithPrefix(c, prefix)
-		add(k, v, nil)
+		_, v := lastWithPrefix(c, prefix)
+		add(v)
 	}
-	unversioned := stampOf(time.Time{})
 	for at := range r.at {
-		if at == unversioned {
-			continue // not a version: unversioned objects match on date_added below
+		if at != unversioned {
+			add(r.ids.Get(idKey(id, at)))
 		}
-		k := objectKey(id, at)
-		add(k, r.objects.Get(k), nil)
 	}
 	if len(r.at) > 0 { // an unversioned object's version is its date_added
-		k := objectKey(id, unversioned)
-		add(k, r.objects.Get(k), func(rec record) bool { return r.at[rec.added] })
+		add(r.ids.Get(idKey(id, unversioned)))
 	}
 	slices.SortFunc(entries, func(a, b entry) int { return cmp.Compare(a.added, b.added) })
 	return slices.CompactFunc(entries, func(a, b entry) bool { return a.added == b.added })
@@ -268,36 +250,37 @@ func (r *reader) run() (storage.Page, error) {
 // resolve reads the entry's record and applies the filters its stream did
 // not already apply. The JSON returned points into the transaction's pages.
 func (r *reader) resolve(e entry) (storage.Record, []byte, bool, error) {
-	v := r.objects.Get(e.key)
+	v := e.record
 	if v == nil {
-		return storage.Record{}, nil, false, fmt.Errorf("index entry %s points to missing object %q", e.added.time(), e.key)
+		if v = r.records.Get(e.added.appendTo(nil)); v == nil {
+			return storage.Record{}, nil, false, fmt.Errorf("entry %s names a missing record", e.added.time())
+		}
 	}
 	rec, err := decodeRecord(v)
 	if err != nil {
-		return storage.Record{}, nil, false, fmt.Errorf("object %q: %w", e.key, err)
+		return storage.Record{}, nil, false, fmt.Errorf("record %s: %w", e.added.time(), err)
 	}
 	if r.specs != nil && !r.specs[string(rec.specVersion)] {
 		return storage.Record{}, nil, false, nil
 	}
-	version := stampAt(e.key[len(e.key)-8:])
-	if !e.exact && !r.at[effectiveVersion(version, rec)] {
+	if !r.selects(rec, e.added) {
 		return storage.Record{}, nil, false, nil
 	}
 	out := storage.Record{
-		ID:          string(e.key[:len(e.key)-9]),
-		DateAdded:   rec.added.time(),
-		Version:     version.time(),
+		ID:          string(rec.id),
+		DateAdded:   e.added.time(),
+		Version:     rec.version.time(),
 		VersionText: string(rec.versionText),
 		SpecVersion: string(rec.specVersion),
 	}
 	return out, rec.json, true, nil
 }
 
-// effectiveVersion is what match[version] compares: the stored version, or
-// for unversioned objects their date_added (TAXII's "server-consistent value").
-func effectiveVersion(version stamp, rec record) stamp {
-	if len(rec.versionText) == 0 {
-		return rec.added
-	}
-	return version
+// selects applies match[version] to one record.
+func (r *reader) selects(rec record, added stamp) bool {
+	v := r.q.Versions
+	return v.All ||
+		(v.First && rec.flags&flagFirst != 0) ||
+		(v.Last && rec.flags&flagLast != 0) ||
+		r.at[rec.effectiveVersion(added)]
 }

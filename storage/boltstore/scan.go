@@ -1,7 +1,6 @@
 package boltstore
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 
@@ -15,20 +14,18 @@ import (
 func (s *Store) ScanRaw(ctx context.Context, collection string, visit func(json []byte)) (int, error) {
 	n := 0
 	err := s.view(func(tx *bolt.Tx) error {
-		objects := collectionBucket(tx, collection, bucketObjects)
-		index := collectionBucket(tx, collection, bucketIndex)
-		if objects == nil || index == nil {
+		records := collectionBucket(tx, collection, bucketRecords)
+		if records == nil {
 			return nil
 		}
-		prefix := indexPrefix(kindAll, "")
-		c := index.Cursor()
-		for k, key := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, key = c.Next() {
+		c := records.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
 			if n%4096 == 0 && ctx.Err() != nil {
 				return ctx.Err()
 			}
-			rec, err := decodeRecord(objects.Get(key))
+			rec, err := decodeRecord(v)
 			if err != nil {
-				return fmt.Errorf("entry %q: %w", key, err)
+				return fmt.Errorf("record %x: %w", k, err)
 			}
 			visit(rec.json)
 			n++

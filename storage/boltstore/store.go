@@ -24,15 +24,18 @@ import (
 //	2: no history: an object's versions are one prefix of objects, which
 //	   match[id] reads directly; the history bucket cost every new version
 //	   a write at a random place in the file
-const SchemaVersion = 2
+//	3: records keyed by date_added (appended, so pages fill), ids and
+//	   types entries pointing at that key, first/last as record flags
+//	   instead of index families: half the bytes per version
+const SchemaVersion = 3
 
 var (
 	bucketMeta        = []byte("meta")
 	bucketIngest      = []byte("ingest")
 	bucketCollections = []byte("collections")
-	bucketObjects     = []byte("objects")
-	bucketIndex       = []byte("index")
-	bucketHistory     = []byte("history") // schema 1 only
+	bucketRecords     = []byte("records")
+	bucketIDs         = []byte("ids")
+	bucketTypes       = []byte("types")
 
 	bucketCollectionIDs = []byte("collection_ids")
 
@@ -44,6 +47,9 @@ var (
 
 	keySchema    = []byte("schema")
 	keyPagingKey = []byte("paging_key")
+	// keyMigrating, in meta, is set while collections are being moved to
+	// the current layout, a chunk per transaction (see migrate.go).
+	keyMigrating = []byte("migrating")
 	// keyLastAdded, in a collection's bucket, is the latest date_added a
 	// deletion removed (see lastAdded).
 	keyLastAdded = []byte("last_added")
@@ -64,6 +70,11 @@ type Options struct {
 	ScanBudget int
 	// NoSync skips fsync on commit: for tests and benchmarks only.
 	NoSync bool
+
+	// For tests of the migration: versions per transaction, and a hook
+	// run between transactions whose error stops it (a crash).
+	migrateChunk      int
+	afterMigrateChunk func() error
 }
 
 // Store is a bbolt-backed store. All methods are safe for concurrent use;
@@ -80,6 +91,9 @@ type Store struct {
 	// gateHeld is set while HoldWrites holds it for the next check.
 	writeGate sync.RWMutex
 	gateHeld  atomic.Bool
+
+	migrateChunk      int
+	afterMigrateChunk func() error
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -89,7 +103,8 @@ type Store struct {
 // storage.ErrSchemaTooNew when the file was written by a newer gib-taxii.
 func Open(path string, opts Options) (*Store, error) {
 	opts = opts.withDefaults()
-	s := &Store{path: path, now: opts.Now, maxLimit: opts.MaxLimit, budget: opts.ScanBudget}
+	s := &Store{path: path, now: opts.Now, maxLimit: opts.MaxLimit, budget: opts.ScanBudget,
+		migrateChunk: opts.migrateChunk, afterMigrateChunk: opts.afterMigrateChunk}
 	// bbolt reads the meta pages and the freelist on open: a damaged file
 	// can panic there already.
 	var file *os.File
@@ -166,8 +181,9 @@ func (o Options) withDefaults() Options {
 }
 
 // initialize checks the schema version and reads the paging key; only a
-// new file (or one missing a top-level bucket) is written to: opening a
-// store to read it, or to check a damaged one, must leave it as it was.
+// new file (or one missing a top-level bucket), or one of an older
+// schema, is written to: opening a store to read it, or to check a
+// damaged one, must leave it as it was.
 func (s *Store) initialize() error {
 	ready, older := false, false
 	err := s.view(func(tx *bolt.Tx) error {
@@ -184,8 +200,8 @@ func (s *Store) initialize() error {
 			return err
 		}
 		s.pagingKey = append([]byte(nil), meta.Get(keyPagingKey)...)
-		if string(meta.Get(keySchema)) != strconv.Itoa(SchemaVersion) {
-			older = true // migrated in a write, below
+		if string(meta.Get(keySchema)) != strconv.Itoa(SchemaVersion) || meta.Get(keyMigrating) != nil {
+			older = true // migrated in writes, below
 			return nil
 		}
 		ready = true
@@ -204,7 +220,10 @@ func (s *Store) initialize() error {
 			return err
 		}
 	}
-	return s.update(s.create)
+	if err := s.update(s.create); err != nil {
+		return err
+	}
+	return s.migrateCollections()
 }
 
 // create makes the top-level buckets, the schema version and the paging
@@ -254,45 +273,6 @@ func schemaOf(meta *bolt.Bucket) (int, error) {
 			storage.ErrSchemaTooNew, v, SchemaVersion)
 	}
 	return v, nil
-}
-
-// upgradeSchema records the schema of a new file and migrates an older
-// one, in the caller's write transaction: all of a migration, or none.
-func upgradeSchema(meta *bolt.Bucket) error {
-	v, err := schemaOf(meta)
-	switch {
-	case err != nil:
-		return err
-	case v == 1:
-		if err := migrate1to2(meta.Tx()); err != nil {
-			return fmt.Errorf("migrate the store from schema 1 to 2: %w", err)
-		}
-	case v == SchemaVersion:
-		return nil
-	}
-	return meta.Put(keySchema, []byte(strconv.Itoa(SchemaVersion)))
-}
-
-// migrate1to2 drops every collection's history bucket.
-func migrate1to2(tx *bolt.Tx) error {
-	var names [][]byte
-	err := tx.Bucket(bucketCollections).ForEachBucket(func(name []byte) error {
-		names = append(names, append([]byte(nil), name...))
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	for _, name := range names {
-		c := tx.Bucket(bucketCollections).Bucket(name)
-		if c.Bucket(bucketHistory) == nil {
-			continue
-		}
-		if err := c.DeleteBucket(bucketHistory); err != nil {
-			return fmt.Errorf("collection %s: %w", name, err)
-		}
-	}
-	return nil
 }
 
 // Close closes the file. It is idempotent.

@@ -6,13 +6,11 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// entry is one collection entry met during a read: its date_added and its
-// objects key. exact is set when the source already guarantees the entry
-// matches the query's versions (first, last, or a looked-up version).
+// entry is one collection entry met during a read: its date_added and,
+// when the stream read it already, its record.
 type entry struct {
-	added stamp
-	key   []byte
-	exact bool
+	added  stamp
+	record []byte
 }
 
 // stream yields entries in ascending date_added order.
@@ -21,29 +19,50 @@ type stream interface {
 	advance()
 }
 
-// indexStream walks one index family from a date_added onwards.
-type indexStream struct {
-	c      *bolt.Cursor
-	prefix []byte
-	k, v   []byte
-	exact  bool
+// recordStream walks the records bucket from a date_added onwards: every
+// version of every type.
+type recordStream struct {
+	c    *bolt.Cursor
+	k, v []byte
 }
 
-func newIndexStream(index *bolt.Bucket, kind byte, typ string, from stamp, exact bool) *indexStream {
-	s := &indexStream{c: index.Cursor(), prefix: indexPrefix(kind, typ), exact: exact}
-	seek := from.appendTo(append([]byte(nil), s.prefix...))
-	s.k, s.v = s.c.Seek(seek)
+func newRecordStream(records *bolt.Bucket, from stamp) *recordStream {
+	s := &recordStream{c: records.Cursor()}
+	s.k, s.v = s.c.Seek(from.appendTo(nil))
 	return s
 }
 
-func (s *indexStream) peek() (entry, bool) {
+func (s *recordStream) peek() (entry, bool) {
+	if len(s.k) != 8 {
+		return entry{}, false
+	}
+	return entry{added: stampAt(s.k), record: s.v}, true
+}
+
+func (s *recordStream) advance() { s.k, s.v = s.c.Next() }
+
+// typeStream walks one type's entries of the types bucket from a
+// date_added onwards.
+type typeStream struct {
+	c      *bolt.Cursor
+	prefix []byte
+	k      []byte
+}
+
+func newTypeStream(types *bolt.Bucket, typ string, from stamp) *typeStream {
+	s := &typeStream{c: types.Cursor(), prefix: typePrefix(typ)}
+	s.k, _ = s.c.Seek(typeKey(typ, from))
+	return s
+}
+
+func (s *typeStream) peek() (entry, bool) {
 	if s.k == nil || len(s.k) != len(s.prefix)+8 || !bytes.HasPrefix(s.k, s.prefix) {
 		return entry{}, false
 	}
-	return entry{added: stampAt(s.k[len(s.prefix):]), key: s.v, exact: s.exact}, true
+	return entry{added: stampAt(s.k[len(s.prefix):])}, true
 }
 
-func (s *indexStream) advance() { s.k, s.v = s.c.Next() }
+func (s *typeStream) advance() { s.k, _ = s.c.Next() }
 
 // sliceStream yields entries gathered up front, already sorted.
 type sliceStream struct{ entries []entry }
@@ -58,8 +77,7 @@ func (s *sliceStream) peek() (entry, bool) {
 func (s *sliceStream) advance() { s.entries = s.entries[1:] }
 
 // merger merges streams by date_added. An entry present in several streams
-// (the same date_added, hence the same collection entry) comes out once,
-// exact if any source vouched for it.
+// (the same date_added, hence the same collection entry) comes out once.
 type merger struct{ streams []stream }
 
 func (m *merger) next() (entry, bool) {
@@ -69,7 +87,6 @@ func (m *merger) next() (entry, bool) {
 	}
 	for _, s := range m.streams {
 		if e, ok := s.peek(); ok && e.added == best.added {
-			best.exact = best.exact || e.exact
 			s.advance()
 		}
 	}

@@ -1,0 +1,235 @@
+package boltstore
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Buckets and formats of the older layouts, read only to migrate them.
+var (
+	bucketHistory = []byte("history") // schema 1
+	bucketObjects = []byte("objects") // schemas 1 and 2: <id> 0x00 <version> -> record
+	bucketIndex   = []byte("index")   // schemas 1 and 2: <kind> <type> 0x00 <date_added> -> objects key
+)
+
+// The index families of schemas 1 and 2: every version, each object's
+// first version, each object's last version.
+const (
+	legacyAll   byte = 'A'
+	legacyFirst byte = 'F'
+	legacyLast  byte = 'L'
+)
+
+// defaultMigrateChunk is how many versions one migration transaction
+// moves: a million-version store cannot be rewritten in one transaction
+// (bbolt holds every dirty page in memory until commit), and chunks let a
+// migration cut short by a crash resume where it was.
+const defaultMigrateChunk = 10000
+
+func legacyIndexKey(kind byte, added stamp) []byte {
+	return added.appendTo([]byte{kind, 0})
+}
+
+// legacyRecord is the value of a schema 1 or 2 objects entry.
+//
+//	[0]      format (1)
+//	[1:9]    date_added stamp
+//	[9]      len(spec_version), then spec_version
+//	[.]      len(version text), then version text
+//	rest     the object's JSON
+type legacyRecord struct {
+	added       stamp
+	specVersion []byte
+	versionText []byte
+	json        []byte
+}
+
+func decodeLegacyRecord(b []byte) (legacyRecord, error) {
+	if len(b) < 11 || b[0] != 1 {
+		return legacyRecord{}, errCorrupt
+	}
+	r := legacyRecord{added: stampAt(b[1:9])}
+	rest := b[9:]
+	var ok bool
+	if r.specVersion, rest, ok = cutLenPrefixed(rest); !ok {
+		return legacyRecord{}, errCorrupt
+	}
+	if r.versionText, rest, ok = cutLenPrefixed(rest); !ok {
+		return legacyRecord{}, errCorrupt
+	}
+	r.json = rest
+	return r, nil
+}
+
+// upgradeSchema records the schema of a new file, and for an older one
+// drops what schema 2 dropped and marks its collections for migration
+// (migrateCollections moves them), in the caller's write transaction.
+// The schema number changes at once, so an older gib-taxii refuses a
+// file whose collections it could no longer read.
+func upgradeSchema(meta *bolt.Bucket) error {
+	v, err := schemaOf(meta)
+	switch {
+	case err != nil:
+		return err
+	case v == SchemaVersion:
+		return nil
+	case v == 1:
+		if err := migrate1to2(meta.Tx()); err != nil {
+			return fmt.Errorf("migrate the store from schema 1 to 2: %w", err)
+		}
+		fallthrough
+	case v == 2:
+		if err := meta.Put(keyMigrating, []byte(strconv.Itoa(v))); err != nil {
+			return err
+		}
+	}
+	return meta.Put(keySchema, []byte(strconv.Itoa(SchemaVersion)))
+}
+
+// migrate1to2 drops every collection's history bucket.
+func migrate1to2(tx *bolt.Tx) error {
+	for _, name := range collectionNames(tx) {
+		c := tx.Bucket(bucketCollections).Bucket(name)
+		if c.Bucket(bucketHistory) == nil {
+			continue
+		}
+		if err := c.DeleteBucket(bucketHistory); err != nil {
+			return fmt.Errorf("collection %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func collectionNames(tx *bolt.Tx) [][]byte {
+	var names [][]byte
+	_ = tx.Bucket(bucketCollections).ForEachBucket(func(name []byte) error {
+		names = append(names, bytes.Clone(name))
+		return nil
+	})
+	return names
+}
+
+// migrateCollections moves every collection still in the schema-2 layout
+// to the current one, a chunk of versions per transaction, until none is
+// left; then it clears the mark. Each version keeps its date_added, so
+// clients' next tokens and added_after bookmarks stay exact.
+func (s *Store) migrateCollections() error {
+	chunk := s.migrateChunk
+	if chunk <= 0 {
+		chunk = defaultMigrateChunk
+	}
+	for {
+		done := false
+		err := s.update(func(tx *bolt.Tx) error {
+			var err error
+			done, err = migrateChunk(tx, chunk)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("migrate the store to schema %d: %w", SchemaVersion, err)
+		}
+		if done {
+			return nil
+		}
+		if s.afterMigrateChunk != nil {
+			if err := s.afterMigrateChunk(); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// migrateChunk moves at most n versions; done reports that none is left.
+func migrateChunk(tx *bolt.Tx, n int) (done bool, err error) {
+	meta := tx.Bucket(bucketMeta)
+	if meta.Get(keyMigrating) == nil {
+		return true, nil
+	}
+	for _, name := range collectionNames(tx) {
+		c := tx.Bucket(bucketCollections).Bucket(name)
+		if c.Bucket(bucketObjects) == nil && c.Bucket(bucketIndex) == nil {
+			continue
+		}
+		moved, err := migrateCollection(c, n)
+		if err != nil {
+			return false, fmt.Errorf("collection %s: %w", name, err)
+		}
+		if n -= moved; n <= 0 {
+			return false, nil
+		}
+	}
+	return true, meta.Delete(keyMigrating)
+}
+
+// migrateCollection moves up to n versions of one collection, in
+// date_added order from where the last chunk stopped, and drops the old
+// buckets once every version is moved.
+func migrateCollection(c *bolt.Bucket, n int) (int, error) {
+	objects, index := c.Bucket(bucketObjects), c.Bucket(bucketIndex)
+	if objects == nil || index == nil {
+		return 0, fmt.Errorf("%w: the objects or index bucket is missing", errCorrupt)
+	}
+	cw, err := collectionBuckets(c, true)
+	if err != nil {
+		return 0, err
+	}
+	var from stamp
+	if k, _ := cw.records.Cursor().Last(); len(k) == 8 {
+		from = stampAt(k) + 1
+	}
+	prefix := []byte{legacyAll, 0}
+	cur := index.Cursor()
+	moved := 0
+	for k, key := cur.Seek(legacyIndexKey(legacyAll, from)); k != nil && bytes.HasPrefix(k, prefix); k, key = cur.Next() {
+		if moved == n {
+			return moved, nil
+		}
+		if err := migrateVersion(cw, objects, index, k, key); err != nil {
+			return moved, err
+		}
+		moved++
+	}
+	for _, name := range [][]byte{bucketObjects, bucketIndex} {
+		if err := c.DeleteBucket(name); err != nil {
+			return moved, err
+		}
+	}
+	return moved, nil
+}
+
+// migrateVersion moves the version one untyped 'A' index entry names.
+func migrateVersion(cw *collectionWriter, objects, index *bolt.Bucket, k, key []byte) error {
+	if len(k) != 10 {
+		return fmt.Errorf("%w: index key %q", errCorrupt, k)
+	}
+	added := stampAt(k[2:])
+	id, version, ok := splitIDKey(key)
+	if !ok {
+		return fmt.Errorf("%w: index entry at %s names %q", errCorrupt, added.time(), key)
+	}
+	old, err := decodeLegacyRecord(objects.Get(key))
+	if err != nil || old.added != added {
+		return fmt.Errorf("%w: object %q named by the entry at %s", errCorrupt, key, added.time())
+	}
+	var flags byte
+	if index.Get(legacyIndexKey(legacyFirst, added)) != nil {
+		flags |= flagFirst
+	}
+	if index.Get(legacyIndexKey(legacyLast, added)) != nil {
+		flags |= flagLast
+	}
+	val, err := encodeRecord(flags, version, string(id), string(old.specVersion), string(old.versionText), old.json)
+	if err != nil {
+		return err
+	}
+	if err := cw.records.Put(added.appendTo(nil), val); err != nil {
+		return err
+	}
+	if err := cw.ids.Put(bytes.Clone(key), added.appendTo(nil)); err != nil {
+		return err
+	}
+	return cw.types.Put(typeKey(string(typeOfID(id)), added), nil)
+}
