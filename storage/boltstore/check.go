@@ -126,4 +126,3 @@ func checkMeta(tx *bolt.Tx, rep *CheckReport) {
 		return nil
 	})
 }
-

@@ -94,8 +94,8 @@ type Store struct {
 
 	migrateChunk      int
 	afterMigrateChunk func() error
-	closeOnce sync.Once
-	closeErr  error
+	closeOnce         sync.Once
+	closeErr          error
 }
 
 // Open opens or creates the store file at path. It fails with an error
