@@ -9,7 +9,10 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"runtime"
+	"runtime/pprof"
+	"strings"
 	"sync"
 	"time"
 
@@ -25,7 +28,7 @@ import (
 type benchOptions struct {
 	objects, ingestItems, clients int
 	duration                      time.Duration
-	dir, out                      string
+	dir, out, profile             string
 	keep                          bool
 	load                          string // load average when the run began
 }
@@ -36,7 +39,7 @@ func (o benchOptions) loadStart() string { return o.load }
 // the TAXII API, ingest, and export, and writes the table of
 // docs/PERFORMANCE.md.
 func runBench(ctx context.Context, e env, args []string) error {
-	fs := newFlags(e, "bench", "[--objects N] [--ingest-items N] [--clients N] [--duration D] [--dir DIR] [--keep] [-o FILE]")
+	fs := newFlags(e, "bench", "[--objects N] [--ingest-items N] [--clients N] [--duration D] [--dir DIR] [--keep] [--profile DIR] [-o FILE]")
 	var o benchOptions
 	fs.IntVar(&o.objects, "objects", 1_000_000, "objects in the bench store")
 	fs.IntVar(&o.ingestItems, "ingest-items", 20_000, "simulated ioc/common items ingested (apt/threat: a tenth)")
@@ -45,6 +48,7 @@ func runBench(ctx context.Context, e env, args []string) error {
 	fs.StringVar(&o.dir, "dir", "", "directory for the stores (default: a temporary one, removed after)")
 	fs.BoolVar(&o.keep, "keep", false, "keep the stores")
 	fs.StringVar(&o.out, "o", "-", "where the Markdown report goes; - is standard output")
+	fs.StringVar(&o.profile, "profile", "", "write a CPU profile of each measured row into this directory (go tool pprof reads them)")
 	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
@@ -155,7 +159,12 @@ func benchLoadRows(ctx context.Context, rep *benchReport, url string, e env) err
 		{"many clients", many, &rep.many}, {"rare type", rare, &rep.rare}} {
 		fmt.Fprintf(e.stderr, "load: %s...\n", r.name)
 		stop := sampleMemory(&rep.heapPeak, r.name == "many clients")
+		stopProfile, err := profileRow(o.profile, r.name)
+		if err != nil {
+			return err
+		}
 		res, err := loadtest.Run(ctx, r.cfg)
+		stopProfile()
 		stop()
 		if err != nil {
 			return fmt.Errorf("%s: %w", r.name, err)
@@ -163,6 +172,26 @@ func benchLoadRows(ctx context.Context, rep *benchReport, url string, e env) err
 		*r.into = res
 	}
 	return nil
+}
+
+// profileRow starts a CPU profile of one row into dir/<row>.pprof, when
+// dir is set; the returned function stops it.
+func profileRow(dir, row string) (stop func(), err error) {
+	if dir == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(filepath.Join(dir, strings.NewReplacer(" ", "-", "/", "-").Replace(row)+".pprof"))
+	if err != nil {
+		return nil, fmt.Errorf("profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		_ = f.Close()
+	}, nil
 }
 
 // benchExport times an export of the latest versions, with the peak of

@@ -39,7 +39,12 @@ func benchIngestRows(ctx context.Context, rep *benchReport, dir string, e env) e
 		items int
 	}{{"ioc/common", rep.opts.ingestItems}, {"apt/threat", max(rep.opts.ingestItems/10, 10)}} {
 		fmt.Fprintf(e.stderr, "ingest: %d %s items...\n", c.items, c.name)
+		stopProfile, err := profileRow(rep.opts.profile, "ingest "+c.name)
+		if err != nil {
+			return err
+		}
 		row, err := benchIngest(ctx, engine, filepath.Join(dir, strings.ReplaceAll(c.name, "/", "-")+".db"), c.name, c.items)
+		stopProfile()
 		if err != nil {
 			return fmt.Errorf("ingest %s: %w", c.name, err)
 		}

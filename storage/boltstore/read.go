@@ -271,7 +271,10 @@ func (r *reader) resolve(e entry) (storage.Record, []byte, bool, error) {
 		DateAdded:   e.added.time(),
 		Version:     rec.version.time(),
 		VersionText: string(rec.versionText),
-		SpecVersion: string(rec.specVersion),
+		SpecVersion: storage.SpecVersion, // all that is stored; no copy per record
+	}
+	if string(rec.specVersion) != storage.SpecVersion {
+		out.SpecVersion = string(rec.specVersion)
 	}
 	return out, rec.json, true, nil
 }
