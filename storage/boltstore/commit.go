@@ -184,22 +184,22 @@ func (cw *collectionWriter) put(obj storage.Object) (putOutcome, stamp, error) {
 	}
 	version := stampOf(obj.Version)
 	key := idKey(obj.ID, version)
-	if v := cw.ids.Get(key); v != nil {
-		added, rec, err := cw.recordOf(key, v)
+	at, earlier, later := cw.neighbours(key)
+	if at != nil {
+		rec, err := cw.recordAt(at.added)
 		if err != nil {
 			return 0, 0, err
 		}
 		if storage.SameJSON(rec.json, obj.JSON) {
-			return putUnchanged, added, nil
+			return putUnchanged, at.added, nil
 		}
-		return putConflict, added, nil
+		return putConflict, at.added, nil
 	}
-	first, last := cw.bounds(obj.ID)
 	var flags byte
-	if last == nil || version > last.version {
+	if later == nil {
 		flags |= flagLast
 	}
-	if first == nil || version < first.version {
+	if earlier == nil {
 		flags |= flagFirst
 	}
 	added := cw.allocate()
@@ -216,18 +216,56 @@ func (cw *collectionWriter) put(obj storage.Object) (putOutcome, stamp, error) {
 	if err := cw.types.Put(typeKey(obj.Type, added), nil); err != nil {
 		return 0, 0, err
 	}
-	// The versions this one displaces as first or last lose that flag.
-	if flags&flagLast != 0 && last != nil {
-		if err := cw.setFlag(last.added, flagLast, false); err != nil {
+	// The versions this one displaces as first or last lose that flag:
+	// the one just before it was last, the one just after it was first.
+	if later == nil && earlier != nil {
+		if err := cw.setFlag(earlier.added, flagLast, false); err != nil {
 			return 0, 0, err
 		}
 	}
-	if flags&flagFirst != 0 && first != nil {
-		if err := cw.setFlag(first.added, flagFirst, false); err != nil {
+	if earlier == nil && later != nil {
+		if err := cw.setFlag(later.added, flagFirst, false); err != nil {
 			return 0, 0, err
 		}
 	}
 	return putAdded, added, nil
+}
+
+// neighbours finds, with one descent of the ids tree, the stored version
+// under key (at), or else the versions of the same object just before and
+// after it.
+func (cw *collectionWriter) neighbours(key []byte) (at, earlier, later *versionRef) {
+	prefix := key[:len(key)-8]
+	c := cw.ids.Cursor()
+	k, v := c.Seek(key)
+	switch {
+	case k != nil && bytes.Equal(k, key):
+		return refOf(k, v), nil, nil
+	case k != nil && bytes.HasPrefix(k, prefix):
+		later = refOf(k, v)
+		k, v = c.Prev()
+	case k == nil:
+		k, v = c.Last()
+	default:
+		k, v = c.Prev()
+	}
+	if k != nil && bytes.HasPrefix(k, prefix) {
+		earlier = refOf(k, v)
+	}
+	return nil, earlier, later
+}
+
+// recordAt reads the record dated added.
+func (cw *collectionWriter) recordAt(added stamp) (record, error) {
+	raw := cw.records.Get(added.appendTo(nil))
+	if raw == nil {
+		return record{}, fmt.Errorf("%w: an ids entry names missing record %s", errCorrupt, added.time())
+	}
+	rec, err := decodeRecord(raw)
+	if err != nil {
+		return record{}, fmt.Errorf("%w at %s", err, added.time())
+	}
+	return rec, nil
 }
 
 // recordOf reads the record an ids entry points to.
@@ -235,16 +273,8 @@ func (cw *collectionWriter) recordOf(key, v []byte) (stamp, record, error) {
 	if len(v) != 8 {
 		return 0, record{}, fmt.Errorf("%w: ids entry %q holds %d bytes", errCorrupt, key, len(v))
 	}
-	added := stampAt(v)
-	raw := cw.records.Get(v)
-	if raw == nil {
-		return 0, record{}, fmt.Errorf("%w: ids entry %q names missing record %s", errCorrupt, key, added.time())
-	}
-	rec, err := decodeRecord(raw)
-	if err != nil {
-		return 0, record{}, fmt.Errorf("%w at %s", err, added.time())
-	}
-	return added, rec, nil
+	rec, err := cw.recordAt(stampAt(v))
+	return stampAt(v), rec, err
 }
 
 // setFlag sets or clears one flag of a stored record, in place.
@@ -270,19 +300,6 @@ func (cw *collectionWriter) setFlag(added stamp, flag byte, on bool) error {
 type versionRef struct {
 	version stamp
 	added   stamp
-}
-
-// bounds returns the first and last stored versions of id, or nils.
-func (cw *collectionWriter) bounds(id string) (first, last *versionRef) {
-	prefix := idPrefix(id)
-	c := cw.ids.Cursor()
-	k, v := c.Seek(prefix)
-	if k == nil || !bytes.HasPrefix(k, prefix) {
-		return nil, nil
-	}
-	first = refOf(k, v)
-	k, v = lastWithPrefix(c, prefix)
-	return first, refOf(k, v)
 }
 
 func refOf(k, v []byte) *versionRef {
