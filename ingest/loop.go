@@ -37,10 +37,12 @@ type loop struct {
 	ahead *prefetch
 }
 
-// heldPage is an /updated page and the position it was fetched from.
+// heldPage is an /updated page, its mapped items and the position it was
+// fetched from.
 type heldPage struct {
-	from int64
-	page UpdatedPage
+	from   int64
+	page   UpdatedPage
+	mapped []mappedItem
 }
 
 // limitRecovery is how many good pages double a lowered page size.
@@ -148,7 +150,7 @@ func (l *loop) updatedPage(ctx context.Context, st *State) (bool, error) {
 	}
 	began := time.Now()
 	from := *next.SeqUpdate
-	page, err := l.fetchUpdated(ctx, from)
+	page, mapped, err := l.fetchUpdated(ctx, from)
 	if err != nil {
 		return false, err
 	}
@@ -156,13 +158,13 @@ func (l *loop) updatedPage(ctx context.Context, st *State) (bool, error) {
 	if page.Next != from && (l.once == nil || !l.once.reached(len(page.Items), page.Count)) {
 		l.fetchAhead(ctx, page.Next, page)
 	}
-	res, err := l.commit(ctx, &next, page.Items)
+	res, err := l.commit(ctx, &next, page.Items, mapped)
 	if err != nil {
 		// Keep the start position and the page in memory (and the one
 		// fetched ahead): the retry stores them without asking the API
 		// again.
 		st.SeqUpdate = &from
-		l.held = &heldPage{from: from, page: page}
+		l.held = &heldPage{from: from, page: page, mapped: mapped}
 		return false, err
 	}
 	l.held = nil
@@ -188,20 +190,21 @@ func (l *loop) onceWants(n int, queued int64) bool {
 }
 
 // fetchUpdated returns the page held from a failed store write at seq,
-// the one prefetched, or downloads it.
-func (l *loop) fetchUpdated(ctx context.Context, seq int64) (UpdatedPage, error) {
+// the one prefetched, or downloads it; with its items mapped, unless it
+// was just downloaded.
+func (l *loop) fetchUpdated(ctx context.Context, seq int64) (UpdatedPage, []mappedItem, error) {
 	if l.held != nil && l.held.from == seq {
-		return l.held.page, nil
+		return l.held.page, l.held.mapped, nil
 	}
 	l.held = nil
-	page, err, ok := l.takeAhead(ctx, seq)
+	page, mapped, err, ok := l.takeAhead(ctx, seq)
 	if !ok {
 		page, err = l.r.client.Updated(ctx, l.c.Name, seq, l.limit, l.c.Params)
 	}
 	if err == nil {
 		l.adaptLimit(page.Limit)
 	}
-	return page, err
+	return page, mapped, err
 }
 
 // adaptLimit keeps a page size that had to be lowered, so that the next
@@ -224,11 +227,15 @@ type pageResult struct {
 	skipped int
 }
 
-// commit maps items and commits their objects with the new state in one
-// transaction; the state's totals are computed inside it. The state is
-// updated in place only on success.
-func (l *loop) commit(ctx context.Context, st *State, items []json.RawMessage) (pageResult, error) {
-	writes, skipped := l.mapPage(items)
+// commit routes the mapped items (mapping them when mapped is nil) and
+// commits their objects with the new state in one transaction; the
+// state's totals are computed inside it. The state is updated in place
+// only on success.
+func (l *loop) commit(ctx context.Context, st *State, items []json.RawMessage, mapped []mappedItem) (pageResult, error) {
+	if mapped == nil {
+		mapped = l.mapAll(items)
+	}
+	writes, skipped := l.mapPage(items, mapped)
 	next := *st
 	next.Items += int64(len(items))
 	next.Skipped += int64(skipped)

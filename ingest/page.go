@@ -10,13 +10,12 @@ import (
 	"github.com/gib-taxii/gib-taxii/storage"
 )
 
-// mapPage maps a page's items and routes the objects to TAXII
-// collections. An item whose mapping fails, or yields an invalid object,
-// is skipped whole (logged with its id and counted): one bad item never
-// fails a page. Items are mapped on all cores; the objects are routed in
-// item order, so a page always gives the same writes.
-func (l *loop) mapPage(items []json.RawMessage) ([]storage.Write, int) {
-	mapped := l.mapAll(items)
+// mapPage routes a page's mapped items (mapAll) to TAXII collections. An
+// item whose mapping fails, or yields an invalid object, is skipped whole
+// (logged with its id and counted): one bad item never fails a page. The
+// objects are routed in item order, so a page always gives the same
+// writes.
+func (l *loop) mapPage(items []json.RawMessage, mapped []mappedItem) ([]storage.Write, int) {
 	byCollection := map[string][]storage.Object{}
 	seen := map[string]map[objectKey]bool{}
 	skipped := 0

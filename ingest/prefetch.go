@@ -4,14 +4,15 @@ import (
 	"context"
 )
 
-// prefetch is an /updated page being downloaded while the page before it
-// is mapped and committed: fetching, mapping and committing overlap,
-// and the cursor still moves one committed page at a time.
+// prefetch is an /updated page being downloaded and mapped while the page
+// before it is mapped and committed: fetching, mapping and committing
+// overlap, and the cursor still moves one committed page at a time.
 type prefetch struct {
 	from   int64
 	cancel context.CancelFunc
 	done   chan struct{}
 	page   UpdatedPage
+	mapped []mappedItem
 	err    error
 }
 
@@ -37,17 +38,23 @@ func (l *loop) fetchAhead(ctx context.Context, seq int64, fetched UpdatedPage) {
 	go func() {
 		defer close(p.done)
 		p.page, p.err = l.r.client.Updated(actx, l.c.Name, seq, limit, l.c.Params)
+		if p.err == nil && actx.Err() == nil {
+			// The mapping is pure: mapping ahead only moves its CPU to
+			// where the commit of the page before waits on the disk.
+			p.mapped = l.mapAll(p.page.Items)
+		}
 	}()
 	l.ahead = p
 }
 
-// takeAhead returns the prefetched page at seq, waiting for it, or
-// reports that there is none (another position, or none started).
-func (l *loop) takeAhead(ctx context.Context, seq int64) (UpdatedPage, error, bool) {
+// takeAhead returns the prefetched page at seq and its mapped items,
+// waiting for them, or reports that there is none (another position, or
+// none started).
+func (l *loop) takeAhead(ctx context.Context, seq int64) (UpdatedPage, []mappedItem, error, bool) {
 	p := l.ahead
 	if p == nil || p.from != seq {
 		l.dropAhead()
-		return UpdatedPage{}, nil, false
+		return UpdatedPage{}, nil, nil, false
 	}
 	l.ahead = nil
 	select {
@@ -55,10 +62,10 @@ func (l *loop) takeAhead(ctx context.Context, seq int64) (UpdatedPage, error, bo
 	case <-ctx.Done():
 		p.cancel()
 		<-p.done
-		return UpdatedPage{}, ctx.Err(), true
+		return UpdatedPage{}, nil, ctx.Err(), true
 	}
 	p.cancel()
-	return p.page, p.err, true
+	return p.page, p.mapped, p.err, true
 }
 
 // dropAhead stops a prefetch and waits for its goroutine.

@@ -83,7 +83,7 @@ func (l *loop) readSession(ctx context.Context, st *State, page SearchPage, from
 		fetched += int64(len(page.Items))
 		newest = latestUpdate(newest, page.Items)
 		st.Queued = max(expected-fetched, 0)
-		res, err := l.commit(ctx, st, page.Items)
+		res, err := l.commit(ctx, st, page.Items, nil)
 		if err != nil {
 			return err
 		}
@@ -111,7 +111,7 @@ func (l *loop) readSession(ctx context.Context, st *State, page SearchPage, from
 		checkpoint = latest(checkpoint, *st.Checkpoint) // never backwards
 	}
 	st.Checkpoint = &checkpoint
-	_, err := l.commit(ctx, st, nil)
+	_, err := l.commit(ctx, st, nil, nil)
 	return err
 }
 
