@@ -20,7 +20,7 @@ import (
 // between two walks does count as one.
 type walkCheck struct {
 	hash     maphash.Hash
-	max      int      // objects tracked per walk; a longer walk goes unchecked
+	max      int    // objects tracked per walk; a longer walk goes unchecked
 	ids      blocks // this walk's, in the order seen
 	versions blocks
 	objects  int      // this walk's, tracked or not
@@ -28,8 +28,8 @@ type walkCheck struct {
 	prev     []uint64 // the previous complete walk's ids, sorted, distinct
 	// prevSpare and sortSpare are memory kept for the next sorted copies.
 	prevSpare, sortSpare []uint64
-	prevSum  uint64   // setHash of its id+versions
-	hasPrev  bool
+	prevSum              uint64 // setHash of its id+versions
+	hasPrev              bool
 
 	WalkStats
 }
