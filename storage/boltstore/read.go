@@ -213,7 +213,9 @@ func uniq(values []string) []string {
 // run pulls merged entries until the page holds limit matches and one more
 // match proves there are more, the streams end, or the scan budget is spent.
 func (r *reader) run() (storage.Page, error) {
-	var page storage.Page
+	// Sized for a full page up front: growing it cost a quarter of a
+	// page's read in a profile.
+	page := storage.Page{Records: make([]storage.Record, 0, min(r.limit, 1024))}
 	var pos stamp
 	for scanned := 0; ; scanned++ {
 		if scanned == r.budget {

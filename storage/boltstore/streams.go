@@ -81,6 +81,13 @@ func (s *sliceStream) advance() { s.entries = s.entries[1:] }
 type merger struct{ streams []stream }
 
 func (m *merger) next() (entry, bool) {
+	if len(m.streams) == 1 { // the common case: nothing to merge
+		e, ok := m.streams[0].peek()
+		if ok {
+			m.streams[0].advance()
+		}
+		return e, ok
+	}
 	best, ok := m.peek()
 	if !ok {
 		return entry{}, false
