@@ -47,7 +47,7 @@ func openApp(cfg Config, log *slog.Logger) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	store, err := openStore(&cfg)
+	store, err := openStore(&cfg, log)
 	if err != nil {
 		return nil, err
 	}

@@ -27,7 +27,7 @@ func runCheck(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	store, err := boltstore.Open(cfg.Storage.Path, boltstore.Options{})
+	store, err := boltstore.Open(cfg.Storage.Path, boltstore.Options{Logger: newLogger(e.stderr, cfg.Log).With("component", "store")})
 	if err != nil {
 		return fmt.Errorf("check: %w", err)
 	}

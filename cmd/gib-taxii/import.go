@@ -132,7 +132,7 @@ func openCollection(e env, configPath, idOrAlias string) (*boltstore.Store, coll
 	if err != nil {
 		return nil, collectionConfig{}, err
 	}
-	store, err := openStore(&cfg)
+	store, err := openStore(&cfg, newLogger(e.stderr, cfg.Log))
 	if err != nil {
 		return nil, collectionConfig{}, err
 	}

@@ -57,7 +57,7 @@ func runIngest(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	store, err := openStore(&cfg)
+	store, err := openStore(&cfg, log)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"strings"
 
 	"github.com/gib-taxii/gib-taxii/storage"
@@ -12,9 +13,10 @@ import (
 // collections configured without one: generated once, kept in the store.
 // A collection renamed since its id was generated is refused (see
 // checkRenames): a new id would orphan its data and the id clients use.
-func openStore(cfg *Config) (*boltstore.Store, error) {
+// log hears of a migration of the file to this release's layout.
+func openStore(cfg *Config, log *slog.Logger) (*boltstore.Store, error) {
 	ctx := context.Background()
-	store, err := boltstore.Open(cfg.Storage.Path, boltstore.Options{MaxLimit: cfg.TAXII.PageSize.Max})
+	store, err := boltstore.Open(cfg.Storage.Path, boltstore.Options{MaxLimit: cfg.TAXII.PageSize.Max, Logger: log.With("component", "store")})
 	if err != nil {
 		return nil, err
 	}

@@ -30,7 +30,7 @@ func runStatus(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	store, err := openStore(&cfg)
+	store, err := openStore(&cfg, newLogger(e.stderr, cfg.Log))
 	if errors.Is(err, storage.ErrLocked) {
 		// serve holds the file: ask it instead.
 		return remoteStatus(ctx, e, cfg)

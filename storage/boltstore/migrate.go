@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"strconv"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -121,6 +122,14 @@ func (s *Store) migrateCollections() error {
 	if chunk <= 0 {
 		chunk = defaultMigrateChunk
 	}
+	left, err := s.versionsToMigrate()
+	if err != nil || left < 0 {
+		return err
+	}
+	s.log.Warn("moving the store to a new layout; it is served once this ends (about 40 s per million versions)",
+		"path", s.path, "schema", SchemaVersion, "versions", left)
+	start, report := time.Now(), time.Now()
+	moved := 0
 	for {
 		done := false
 		err := s.update(func(tx *bolt.Tx) error {
@@ -132,7 +141,12 @@ func (s *Store) migrateCollections() error {
 			return fmt.Errorf("migrate the store to schema %d: %w", SchemaVersion, err)
 		}
 		if done {
+			s.log.Info("store moved to the new layout", "path", s.path, "schema", SchemaVersion, "took", time.Since(start).Round(time.Millisecond).String())
 			return nil
+		}
+		if moved += chunk; time.Since(report) >= 10*time.Second {
+			report = time.Now()
+			s.log.Info("moving the store to a new layout", "path", s.path, "moved", min(moved, left), "versions", left)
 		}
 		if s.afterMigrateChunk != nil {
 			if err := s.afterMigrateChunk(); err != nil {
@@ -140,6 +154,25 @@ func (s *Store) migrateCollections() error {
 			}
 		}
 	}
+}
+
+// versionsToMigrate counts the versions still in the old layout; -1
+// when no migration is under way.
+func (s *Store) versionsToMigrate() (int, error) {
+	n := 0
+	err := s.view(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketMeta).Get(keyMigrating) == nil {
+			n = -1
+			return nil
+		}
+		for _, name := range collectionNames(tx) {
+			if objects := tx.Bucket(bucketCollections).Bucket(name).Bucket(bucketObjects); objects != nil {
+				n += objects.Stats().KeyN
+			}
+		}
+		return nil
+	})
+	return n, err
 }
 
 // migrateChunk moves at most n versions; done reports that none is left.

@@ -1,9 +1,12 @@
 package boltstore
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -32,9 +35,18 @@ func TestOlderStoresMigrate(t *testing.T) {
 		t.Run("schema "+schema, func(t *testing.T) {
 			path, want := copyFixture(t, schema)
 			key := pagingKeyOf(t, path, schema)
-			s, err := Open(path, Options{Now: newClock().Now, NoSync: true, migrateChunk: 7})
+			var log bytes.Buffer
+			s, err := Open(path, Options{Now: newClock().Now, NoSync: true, migrateChunk: 7, Logger: slog.New(slog.NewTextHandler(&log, nil))})
 			require.NoError(t, err)
 			defer s.Close()
+			assert.Contains(t, log.String(), "level=WARN msg=\"moving the store to a new layout", "the operator hears why start-up waits")
+			assert.Contains(t, log.String(), fmt.Sprintf("versions=%d", len(want)))
+			assert.Contains(t, log.String(), "store moved to the new layout")
+			log.Reset()
+			require.NoError(t, s.Close())
+			s, err = Open(path, Options{Now: newClock().Now, NoSync: true, Logger: slog.New(slog.NewTextHandler(&log, nil))})
+			require.NoError(t, err)
+			assert.Empty(t, log.String(), "a store at the current schema opens silently")
 			assert.Equal(t, key, s.PagingKey(), "clients' next tokens stay valid")
 			assertMigrated(t, s, want)
 		})

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strconv"
 	"sync"
@@ -70,6 +71,9 @@ type Options struct {
 	ScanBudget int
 	// NoSync skips fsync on commit: for tests and benchmarks only.
 	NoSync bool
+	// Logger hears of a schema migration on open: its start, progress
+	// every 10 seconds, and its end. Default: silent.
+	Logger *slog.Logger
 
 	// For tests of the migration: versions per transaction, and a hook
 	// run between transactions whose error stops it (a crash).
@@ -92,6 +96,7 @@ type Store struct {
 	writeGate sync.RWMutex
 	gateHeld  atomic.Bool
 
+	log               *slog.Logger
 	migrateChunk      int
 	afterMigrateChunk func() error
 	closeOnce         sync.Once
@@ -104,7 +109,7 @@ type Store struct {
 func Open(path string, opts Options) (*Store, error) {
 	opts = opts.withDefaults()
 	s := &Store{path: path, now: opts.Now, maxLimit: opts.MaxLimit, budget: opts.ScanBudget,
-		migrateChunk: opts.migrateChunk, afterMigrateChunk: opts.afterMigrateChunk}
+		log: opts.Logger, migrateChunk: opts.migrateChunk, afterMigrateChunk: opts.afterMigrateChunk}
 	// bbolt reads the meta pages and the freelist on open: a damaged file
 	// can panic there already.
 	var file *os.File
@@ -176,6 +181,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.ScanBudget <= 0 {
 		o.ScanBudget = 100000
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	return o
 }
