@@ -166,8 +166,14 @@ func (s *Store) versionsToMigrate() (int, error) {
 			return nil
 		}
 		for _, name := range collectionNames(tx) {
-			if objects := tx.Bucket(bucketCollections).Bucket(name).Bucket(bucketObjects); objects != nil {
-				n += objects.Stats().KeyN
+			c := tx.Bucket(bucketCollections).Bucket(name)
+			objects := c.Bucket(bucketObjects)
+			if objects == nil {
+				continue
+			}
+			n += objects.Stats().KeyN
+			if moved := c.Bucket(bucketRecords); moved != nil { // by a migration cut short
+				n -= moved.Stats().KeyN
 			}
 		}
 		return nil

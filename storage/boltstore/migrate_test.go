@@ -81,9 +81,11 @@ func TestMigrationResumesAfterACrash(t *testing.T) {
 	}))
 	require.NoError(t, db.Close())
 
-	s, err := Open(path, Options{Now: newClock().Now, NoSync: true, migrateChunk: 10})
+	var log bytes.Buffer
+	s, err := Open(path, Options{Now: newClock().Now, NoSync: true, migrateChunk: 10, Logger: slog.New(slog.NewTextHandler(&log, nil))})
 	require.NoError(t, err)
 	defer s.Close()
+	assert.Contains(t, log.String(), fmt.Sprintf("versions=%d", len(want)-40), "what is left to move")
 	assertMigrated(t, s, want)
 }
 
