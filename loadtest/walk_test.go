@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/maphash"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -286,4 +288,22 @@ func TestLoadtestReportOutput(t *testing.T) {
 	assert.Equal(t, int64(4), v.Requests)
 	assert.Equal(t, int64(2), v.Walks.Complete)
 	assert.Positive(t, v.Latency["max"])
+}
+
+// radixSort agrees with slices.Sort, below and above its cut-over to it.
+func TestRadixSort(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{0, 1, 100, 4095, 4096, 100_000} {
+		v := make([]uint64, n)
+		for i := range v {
+			v[i] = r.Uint64()
+			if i%7 == 0 {
+				v[i] &= 0xffff // small values and repeats too
+			}
+		}
+		want := slices.Clone(v)
+		slices.Sort(want)
+		radixSort(v, nil)
+		require.Equal(t, want, v, "n=%d", n)
+	}
 }
