@@ -18,8 +18,9 @@ type session struct {
 	lastUsed   time.Time
 }
 
-// search answers <collection>?df=&dt=&q=&limit= (a new session) and
-// <collection>?resultId= (its next page). count is the session's total.
+// search answers <collection>?df=&dt=&q=&limit= (a new session over the
+// items updated in the window that match q) and <collection>?resultId=
+// (its next page). count is the session's total.
 func (s *Simulator) search(collection string, q url.Values, expire bool) (any, int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -36,10 +37,14 @@ func (s *Simulator) search(collection string, q url.Values, expire bool) (any, i
 	if err != nil {
 		return message(err.Error()), http.StatusBadRequest
 	}
+	match, err := queryOf(q)
+	if err != nil {
+		return message("wrong search query: " + err.Error()), http.StatusBadRequest
+	}
 	sess := &session{collection: collection, limit: limit, lastUsed: s.cfg.Now()}
 	for p := len(f.entries) - 1; p >= 0; p-- {
 		e := f.entries[p]
-		if e.live && !e.at.Before(from) && !e.at.After(to) {
+		if e.live && !e.at.Before(from) && !e.at.After(to) && (match == nil || match.matches(s.render(f, e))) {
 			sess.entries = append(sess.entries, e)
 		}
 	}

@@ -40,7 +40,13 @@ func (s *Simulator) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.dropSession(r.URL.Query().Get("resultId")) // a failed call kills its resultId
 		return
 	}
-	body, status := s.respond(path, collection, rest, r.URL.Query(), faulty && fault.Kind == FaultExpireResultID)
+	var body any
+	var status int
+	if collection == "" && path == "search" {
+		body, status = s.globalSearch(r.Host, r.URL.Query())
+	} else {
+		body, status = s.respond(path, collection, rest, r.URL.Query(), faulty && fault.Kind == FaultExpireResultID)
+	}
 	s.write(w, status, body, faulty && fault.Kind == FaultTruncate)
 }
 

@@ -171,6 +171,45 @@ func (c *Client) searchPage(ctx context.Context, r request) (SearchPage, error) 
 	return SearchPage{Count: b.Count.Value, Items: b.Items, ResultID: string(b.ResultID)}, nil
 }
 
+// SearchHit is one collection's line of a global search (search?q=).
+type SearchHit struct {
+	// Collection is the API path of the collection ("apiPath").
+	Collection string
+	Label      string
+	// Count is how many of its items match.
+	Count int64
+}
+
+// GlobalSearch asks which collections hold items matching q, and how many.
+func (c *Client) GlobalSearch(ctx context.Context, q string) ([]SearchHit, error) {
+	body, err := c.get(ctx, request{collection: "search", path: "search", params: url.Values{"q": {q}}})
+	if err != nil {
+		return nil, err
+	}
+	var raw []struct {
+		APIPath flexString `json:"apiPath"`
+		Label   flexString `json:"label"`
+		Count   flexInt    `json:"count"`
+	}
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return nil, fmt.Errorf("group-ib: search: %w: %w", ErrBadPage, err)
+	}
+	hits := make([]SearchHit, 0, len(raw))
+	for _, h := range raw {
+		if h.APIPath != "" {
+			hits = append(hits, SearchHit{Collection: string(h.APIPath), Label: string(h.Label), Count: h.Count.Value})
+		}
+	}
+	return hits, nil
+}
+
+// Query starts a search session over a collection's items matching q
+// (<collection>?q=&limit=), newest first; SearchNext pages on.
+func (c *Client) Query(ctx context.Context, collection, q string, limit int) (SearchPage, error) {
+	return c.searchPage(ctx, request{collection: collection, path: collection,
+		params: url.Values{"q": {q}, "limit": {strconv.Itoa(limit)}}})
+}
+
 // Item fetches one item by id (<collection>/<id>).
 func (c *Client) Item(ctx context.Context, collection, id string) (json.RawMessage, error) {
 	body, err := c.get(ctx, request{collection: collection, path: collection + "/" + url.PathEscape(id)})
