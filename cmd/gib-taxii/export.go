@@ -66,34 +66,43 @@ type recordReader interface {
 	Records(ctx context.Context, q storage.Query) (storage.Page, error)
 }
 
-func writeExport(ctx context.Context, e env, store recordReader, q storage.Query, out string) (err error) {
-	if out == "-" {
-		n, err := exportBundle(ctx, store, q, e.stdout)
-		if err != nil {
-			return fmt.Errorf("export: %w", err)
-		}
-		fmt.Fprintf(e.stderr, "exported %d objects\n", n)
-		return nil
-	}
-	// A temporary file renamed at the end: a failed export never leaves a
-	// partial bundle, nor truncates an earlier one.
-	f, err := os.CreateTemp(filepath.Dir(out), filepath.Base(out)+".tmp-*")
+func writeExport(ctx context.Context, e env, store recordReader, q storage.Query, out string) error {
+	n := 0
+	err := writeOutput(e, out, func(w io.Writer) (err error) {
+		n, err = exportBundle(ctx, store, q, w)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
+	if out == "-" {
+		fmt.Fprintf(e.stderr, "exported %d objects\n", n)
+	} else {
+		fmt.Fprintf(e.stderr, "exported %d objects to %s\n", n, out)
+	}
+	return nil
+}
+
+// writeOutput writes to standard output ("-") or to the file out, through
+// a temporary file renamed at the end: a failed write never leaves a
+// partial file, nor truncates an earlier one.
+func writeOutput(e env, out string, write func(io.Writer) error) error {
+	if out == "-" {
+		return write(e.stdout)
+	}
+	f, err := os.CreateTemp(filepath.Dir(out), filepath.Base(out)+".tmp-*")
+	if err != nil {
+		return err
+	}
 	defer os.Remove(f.Name())
-	n, err := exportBundle(ctx, store, q, f)
+	err = write(f)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err == nil {
 		err = os.Rename(f.Name(), out)
 	}
-	if err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	fmt.Fprintf(e.stderr, "exported %d objects to %s\n", n, out)
-	return nil
+	return err
 }
 
 // exportBundle streams a STIX 2.1 bundle of the query's records, one store

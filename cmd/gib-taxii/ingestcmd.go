@@ -19,12 +19,7 @@ func newRunner(cfg Config, engine *mapping.Engine, store ingest.Store, log *slog
 	if len(collections) == 0 {
 		return nil, nil
 	}
-	g := cfg.GroupIB
-	client, err := ingest.NewClient(ingest.ClientConfig{
-		BaseURL: g.URL, Username: g.Username, APIKey: g.APIKey, Proxy: g.Proxy, Timeout: g.Timeout,
-		UserAgent: "gib-taxii/" + version(), RateLimit: g.RateLimit, Burst: g.Burst,
-		Logger: log.With("component", "groupib"),
-	})
+	client, err := groupIBClient(cfg, log)
 	if err != nil {
 		return nil, err
 	}

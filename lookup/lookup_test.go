@@ -1,0 +1,158 @@
+package lookup_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	gibtaxii "github.com/gib-taxii/gib-taxii"
+	"github.com/gib-taxii/gib-taxii/gibsim"
+	"github.com/gib-taxii/gib-taxii/ingest"
+	"github.com/gib-taxii/gib-taxii/internal/testkit"
+	"github.com/gib-taxii/gib-taxii/lookup"
+	"github.com/gib-taxii/gib-taxii/mapping"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var collections = []string{"suspicious_ip/scanner", "suspicious_ip/tor_node", "suspicious_ip/vpn"}
+
+// setup serves the simulator over HTTP and builds a lookup service on the
+// project's Group-IB client and the embedded mapping.
+func setup(t *testing.T, edit func(*lookup.Config)) (*gibsim.Simulator, *lookup.Service, *testkit.Clock) {
+	t.Helper()
+	sim := gibsim.New(gibsim.Config{Seed: 3, Items: 40, Collections: collections})
+	srv := httptest.NewServer(sim.Handler())
+	t.Cleanup(srv.Close)
+	client, err := ingest.NewClient(ingest.ClientConfig{BaseURL: srv.URL + "/api/v2/", Username: "user@example.com",
+		APIKey: "api-key", RateLimit: 1000, Burst: 100, MaxAttempts: 1})
+	require.NoError(t, err)
+	engine, err := mapping.Parse("mappings.yaml (embedded)", gibtaxii.DefaultMappings(), mapping.Options{})
+	require.NoError(t, err)
+	clock := testkit.NewClock(time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC))
+	cfg := lookup.Config{Upstream: ingest.LookupUpstream{Client: client}, Mapper: engine, Now: clock.Now}
+	if edit != nil {
+		edit(&cfg)
+	}
+	svc, err := lookup.New(cfg)
+	require.NoError(t, err)
+	return sim, svc, clock
+}
+
+// addresses returns the ids (addresses) of a collection's items.
+func addresses(t *testing.T, sim *gibsim.Simulator, collection string) []string {
+	var out []string
+	for _, raw := range sim.Items(collection) {
+		var it struct {
+			ID string `json:"id"`
+		}
+		require.NoError(t, json.Unmarshal(raw, &it))
+		out = append(out, it.ID)
+	}
+	return out
+}
+
+// 100 identical lookups at once cost the API one lookup's requests; the
+// answer is then cached until its TTL passes.
+func TestIdenticalLookupsAskOnce(t *testing.T) {
+	sim, svc, clock := setup(t, nil)
+	value := addresses(t, sim, collections[0])[0]
+	before := sim.Requests()
+	var wg sync.WaitGroup
+	results := make([]lookup.Result, 100)
+	for i := range results {
+		wg.Go(func() {
+			var err error
+			results[i], err = svc.Lookup(context.Background(), value)
+			assert.NoError(t, err)
+		})
+	}
+	wg.Wait()
+	asked := sim.Requests() - before
+	hits := len(results[0].Collections)
+	require.Positive(t, hits)
+	assert.Equal(t, int64(1+hits), asked, "one global search and one query per collection, for all 100")
+	for _, r := range results {
+		assert.Equal(t, len(results[0].Objects), len(r.Objects))
+	}
+	st := svc.Stats()
+	assert.Equal(t, int64(100), st.Lookups)
+	assert.Equal(t, int64(1+hits), st.Upstream)
+
+	res, err := svc.Lookup(context.Background(), value)
+	require.NoError(t, err)
+	assert.True(t, res.Cached)
+	assert.Equal(t, int64(1+hits), sim.Requests()-before, "answered from the cache")
+	clock.Advance(6 * time.Minute)
+	res, err = svc.Lookup(context.Background(), value)
+	require.NoError(t, err)
+	assert.False(t, res.Cached, "the cache entry expired after its TTL")
+	assert.Equal(t, int64(2*(1+hits)), sim.Requests()-before)
+}
+
+// 100 distinct lookups at once spend at most the budget's burst of API
+// requests; the rest are told when to come back, and nothing fails
+// otherwise.
+func TestDistinctLookupsStayWithinTheBudget(t *testing.T) {
+	sim, svc, _ := setup(t, func(c *lookup.Config) { c.Budget, c.Burst = 0.5, 10 })
+	values := addresses(t, sim, collections[1])
+	for len(values) < 100 {
+		values = append(values, fmt.Sprintf("198.51.100.%d", len(values)))
+	}
+	before := sim.Requests()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	answered, busy := 0, 0
+	for _, v := range values[:100] {
+		wg.Go(func() {
+			_, err := svc.Lookup(context.Background(), v)
+			mu.Lock()
+			defer mu.Unlock()
+			var be *lookup.BusyError
+			switch {
+			case err == nil:
+				answered++
+			case errors.As(err, &be):
+				busy++
+				assert.Positive(t, be.RetryAfter)
+			default:
+				t.Errorf("lookup %s: %v", v, err)
+			}
+		})
+	}
+	wg.Wait()
+	asked := sim.Requests() - before
+	assert.LessOrEqual(t, asked, int64(10), "no more API requests than the budget's burst")
+	assert.Positive(t, answered)
+	assert.Equal(t, 100, answered+busy)
+	assert.Greater(t, busy, 80)
+}
+
+// A 429 from Group-IB is a BusyError carrying its Retry-After.
+func TestTooManyRequestsIsBusy(t *testing.T) {
+	sim, svc, _ := setup(t, nil)
+	sim.Inject(gibsim.Fault{Kind: gibsim.FaultTooManyRequests, RetryAfter: 7 * time.Second})
+	_, err := svc.Lookup(context.Background(), "198.51.100.1")
+	var be *lookup.BusyError
+	require.ErrorAs(t, err, &be)
+	assert.Equal(t, 7*time.Second, be.RetryAfter)
+}
+
+// An unknown value is an empty answer, not an error; a bad query is
+// refused before the API is asked.
+func TestUnknownValueAndBadQuery(t *testing.T) {
+	sim, svc, _ := setup(t, nil)
+	res, err := svc.Lookup(context.Background(), "203.0.113.254")
+	require.NoError(t, err)
+	assert.Empty(t, res.Collections)
+	assert.Empty(t, res.Objects)
+	before := sim.Requests()
+	_, err = svc.Lookup(context.Background(), "   ")
+	assert.ErrorIs(t, err, lookup.ErrBadQuery)
+	assert.Equal(t, before, sim.Requests())
+}
