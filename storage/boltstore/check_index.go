@@ -27,23 +27,27 @@ func (cc *collectionCheck) run() {
 		cc.rep.Add("collection %s: %v", cc.name, err)
 		return
 	}
-	versions := cc.checkRecords(cw)
+	if cc.b.Get(keyValuesFrom) != nil {
+		cc.rep.Add("collection %s: its values index is half built", cc.name)
+	}
+	versions, values := cc.checkRecords(cw)
 	for _, b := range []struct {
 		name   []byte
 		bucket *bolt.Bucket
-	}{{bucketIDs, cw.ids}, {bucketTypes, cw.types}} {
-		// Every record found its own entry in each: equal counts mean
+		want   int
+	}{{bucketIDs, cw.ids, versions}, {bucketTypes, cw.types, versions}, {bucketValues, cw.values, values}} {
+		// Every record found its own entries in each: equal counts mean
 		// there is no other.
-		if n := b.bucket.Stats().KeyN; n != versions {
-			cc.rep.Add("collection %s: %d entries in %s for %d records", cc.name, n, b.name, versions)
+		if n := b.bucket.Stats().KeyN; n != b.want {
+			cc.rep.Add("collection %s: %d entries in %s, want %d", cc.name, n, b.name, b.want)
 		}
 	}
 }
 
-// checkRecords decodes every record, checks that its ids and types
-// entries name it and that its flags are right, and counts the records.
-func (cc *collectionCheck) checkRecords(cw *collectionWriter) int {
-	n := 0
+// checkRecords decodes every record, checks that its ids, types and
+// values entries name it and that its flags are right, and counts the
+// records and the values entries they call for.
+func (cc *collectionCheck) checkRecords(cw *collectionWriter) (n, values int) {
 	ids := cw.ids.Cursor()
 	_ = cw.records.ForEach(func(k, v []byte) error {
 		n++
@@ -62,8 +66,15 @@ func (cc *collectionCheck) checkRecords(cw *collectionWriter) int {
 		if got := cw.ids.Get(key); !bytes.Equal(got, k) {
 			cc.rep.Add("collection %s: record %s (%s): the ids entry names %x", cc.name, fmtStamp(added), rec.id, got)
 		}
-		if cw.types.Get(typeKey(string(typeOfID(rec.id)), added)) == nil {
+		typ := string(typeOfID(rec.id))
+		if cw.types.Get(typeKey(typ, added)) == nil {
 			cc.rep.Add("collection %s: record %s (%s) has no types entry", cc.name, fmtStamp(added), rec.id)
+		}
+		for _, v := range storage.IndexValues(typ, rec.json) {
+			values++
+			if found, _ := cw.values.Cursor().Seek(valueKey(v, added)); !bytes.Equal(found, valueKey(v, added)) {
+				cc.rep.Add("collection %s: record %s (%s) has no values entry for %q", cc.name, fmtStamp(added), rec.id, v)
+			}
 		}
 		cc.checkFlags(ids, added, key, rec)
 		if cc.objects {
@@ -71,7 +82,7 @@ func (cc *collectionCheck) checkRecords(cw *collectionWriter) int {
 		}
 		return nil
 	})
-	return n
+	return n, values
 }
 
 // checkFlags: a record is flagged first (last) exactly when no version of

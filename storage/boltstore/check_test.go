@@ -60,6 +60,16 @@ func TestCheckFindsBrokenInvariants(t *testing.T) {
 			k, _ := b.Cursor().First()
 			return b.Delete(append([]byte(nil), k...))
 		}, "has no types entry"},
+		"values entry removed": {func(tx *bolt.Tx) error {
+			cw, err := openCollectionWriter(tx, "c1")
+			require.NoError(t, err)
+			cw.now = func() stamp { return stampOf(time.Now()) }
+			ip, err := storage.ParseObject([]byte(`{"type":"ipv4-addr","spec_version":"2.1","id":"ipv4-addr--12592121-be4c-5a93-a813-5a5af16e50db","value":"198.51.100.7"}`))
+			require.NoError(t, err)
+			_, added, err := cw.put(ip)
+			require.NoError(t, err)
+			return cw.values.Delete(valueKey("198.51.100.7", added))
+		}, `has no values entry for "198.51.100.7"`},
 		"types entry for a missing record": {func(tx *bolt.Tx) error {
 			return collectionBucket(tx, "c1", bucketTypes).Put(typeKey("indicator", stampOf(t0)), nil)
 		}, "entries in types"},

@@ -66,6 +66,19 @@ func splitTypeKey(k []byte) (typ []byte, added stamp, ok bool) {
 	return k[:len(k)-9], stampAt(k[len(k)-8:]), true
 }
 
+// valueKey, the key of the values bucket, is <value> 0x00 <date_added>:
+// the records carrying a value sort together, oldest first. Values hold
+// no 0x00 (IndexValues text never does).
+func valueKey(value string, added stamp) []byte {
+	return added.appendTo(valuePrefix(value))
+}
+
+func valuePrefix(value string) []byte {
+	k := make([]byte, 0, len(value)+9)
+	k = append(k, value...)
+	return append(k, 0)
+}
+
 // typeOfID is the type part of a STIX id ("indicator" of "indicator--…").
 func typeOfID(id []byte) []byte {
 	for i := 0; i+1 < len(id); i++ {

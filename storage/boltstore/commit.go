@@ -58,9 +58,9 @@ func putCursor(tx *bolt.Tx, c *storage.Cursor, res storage.CommitResult) error {
 // collectionWriter holds one collection's buckets for a write transaction
 // and the last date_added allocated in it.
 type collectionWriter struct {
-	records, ids, types *bolt.Bucket
-	last                stamp
-	now                 func() stamp
+	records, ids, types, values *bolt.Bucket
+	last                        stamp
+	now                         func() stamp
 }
 
 func (s *Store) writeCollection(ctx context.Context, tx *bolt.Tx, wi int, w storage.Write, res *storage.CommitResult) error {
@@ -126,7 +126,8 @@ func collectionBuckets(c *bolt.Bucket, create bool) (*collectionWriter, error) {
 		b    **bolt.Bucket
 		name []byte
 		fill float64
-	}{{&cw.records, bucketRecords, 1.0}, {&cw.ids, bucketIDs, bolt.DefaultFillPercent}, {&cw.types, bucketTypes, 0.9}} {
+	}{{&cw.records, bucketRecords, 1.0}, {&cw.ids, bucketIDs, bolt.DefaultFillPercent}, {&cw.types, bucketTypes, 0.9},
+		{&cw.values, bucketValues, bolt.DefaultFillPercent}} {
 		if create {
 			b, err := c.CreateBucketIfNotExists(p.name)
 			if err != nil {
@@ -216,6 +217,9 @@ func (cw *collectionWriter) put(obj storage.Object) (putOutcome, stamp, error) {
 	if err := cw.types.Put(typeKey(obj.Type, added), nil); err != nil {
 		return 0, 0, err
 	}
+	if err := cw.indexValues(obj.Type, obj.JSON, added); err != nil {
+		return 0, 0, err
+	}
 	// The versions this one displaces as first or last lose that flag:
 	// the one just before it was last, the one just after it was first.
 	if later == nil && earlier != nil {
@@ -253,6 +257,16 @@ func (cw *collectionWriter) neighbours(key []byte) (at, earlier, later *versionR
 		earlier = refOf(k, v)
 	}
 	return nil, earlier, later
+}
+
+// indexValues puts the values entries of one record.
+func (cw *collectionWriter) indexValues(typ string, json []byte, added stamp) error {
+	for _, v := range storage.IndexValues(typ, json) {
+		if err := cw.values.Put(valueKey(v, added), nil); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // recordAt reads the record dated added.

@@ -116,8 +116,17 @@ func selectVersions(all []storedVersion, d storage.Deletion) (doomed, kept []sto
 	return doomed, kept
 }
 
-// remove deletes one version: its record, ids and types entries.
+// remove deletes one version: its record, ids, types and values entries.
 func (cw *collectionWriter) remove(typ string, v storedVersion) error {
+	rec, err := cw.recordAt(v.added)
+	if err != nil {
+		return err
+	}
+	for _, val := range storage.IndexValues(typ, rec.json) {
+		if err := cw.values.Delete(valueKey(val, v.added)); err != nil {
+			return err
+		}
+	}
 	if err := cw.records.Delete(v.added.appendTo(nil)); err != nil {
 		return err
 	}

@@ -1,6 +1,6 @@
 // Package boltstore implements gib-taxii's store on a single bbolt file.
 //
-// Layout (schema 3; all keys fixed-width big-endian where they encode
+// Layout (schema 4; all keys fixed-width big-endian where they encode
 // numbers):
 //
 //	meta/                 "schema" -> decimal schema version
@@ -10,6 +10,7 @@
 //	collections/<id>/records/  <date_added µs> -> record (see codec.go)
 //	collections/<id>/ids/      <stix-id> 0x00 <version µs> -> <date_added µs>
 //	collections/<id>/types/    <type> 0x00 <date_added µs> -> nothing
+//	collections/<id>/values/   <indicator value> 0x00 <date_added µs> -> nothing
 //	collections/<id>/last_added  the latest date_added a deletion removed
 //	receipts/             <key> -> expiry, owner, TAXII status of a POST
 //	receipt_expiry/       <expiry µs> <key> -> nil
@@ -26,11 +27,16 @@
 // first|last reads the flags (set at write time, moved by later versions
 // and deletions).
 //
+// The values bucket holds, for every record, the indicator values it
+// carries (storage.IndexValues: an observable's value, a file's hashes, a
+// CVE id, the literals of a STIX pattern), written in the same
+// transaction as the record: a lookup by value is a prefix scan.
+//
 // date_added is assigned inside the write transaction as
 // max(now, previous+1µs) per collection, so it is strictly increasing and
 // unique: a date_added alone is a lossless resume point.
 //
 // Schemas 1 and 2 kept records under <stix-id> 0x00 <version> with three
-// index families pointing at those keys; opening such a file moves it to
-// this layout (migrate.go).
+// index families pointing at those keys, and schema 3 had no values
+// bucket; opening such a file moves it to this layout (migrate.go).
 package boltstore

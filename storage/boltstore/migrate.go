@@ -67,7 +67,8 @@ func decodeLegacyRecord(b []byte) (legacyRecord, error) {
 
 // upgradeSchema records the schema of a new file, and for an older one
 // drops what schema 2 dropped and marks its collections for migration
-// (migrateCollections moves them), in the caller's write transaction.
+// (migrateCollections moves them to the schema-3 layout and builds the
+// values index of schema 4), in the caller's write transaction.
 // The schema number changes at once, so an older gib-taxii refuses a
 // file whose collections it could no longer read.
 func upgradeSchema(meta *bolt.Bucket) error {
@@ -82,7 +83,7 @@ func upgradeSchema(meta *bolt.Bucket) error {
 			return fmt.Errorf("migrate the store from schema 1 to 2: %w", err)
 		}
 		fallthrough
-	case v == 2:
+	case v == 2, v == 3:
 		if err := meta.Put(keyMigrating, []byte(strconv.Itoa(v))); err != nil {
 			return err
 		}
@@ -167,13 +168,15 @@ func (s *Store) versionsToMigrate() (int, error) {
 		}
 		for _, name := range collectionNames(tx) {
 			c := tx.Bucket(bucketCollections).Bucket(name)
-			objects := c.Bucket(bucketObjects)
-			if objects == nil {
-				continue
+			records := 0
+			if b := c.Bucket(bucketRecords); b != nil {
+				records = b.Stats().KeyN
 			}
-			n += objects.Stats().KeyN
-			if moved := c.Bucket(bucketRecords); moved != nil { // by a migration cut short
-				n -= moved.Stats().KeyN
+			switch {
+			case c.Bucket(bucketObjects) != nil:
+				n += c.Bucket(bucketObjects).Stats().KeyN - records // less what a migration cut short moved
+			case c.Bucket(bucketValues) == nil || c.Get(keyValuesFrom) != nil:
+				n += records // an estimate when resumed
 			}
 		}
 		return nil
@@ -189,10 +192,15 @@ func migrateChunk(tx *bolt.Tx, n int) (done bool, err error) {
 	}
 	for _, name := range collectionNames(tx) {
 		c := tx.Bucket(bucketCollections).Bucket(name)
-		if c.Bucket(bucketObjects) == nil && c.Bucket(bucketIndex) == nil {
+		migrate := migrateCollection
+		switch {
+		case c.Bucket(bucketObjects) != nil || c.Bucket(bucketIndex) != nil:
+		case c.Bucket(bucketValues) == nil || c.Get(keyValuesFrom) != nil:
+			migrate = indexCollectionValues
+		default:
 			continue
 		}
-		moved, err := migrateCollection(c, n)
+		moved, err := migrate(c, n)
 		if err != nil {
 			return false, fmt.Errorf("collection %s: %w", name, err)
 		}
@@ -270,5 +278,38 @@ func migrateVersion(cw *collectionWriter, objects, index *bolt.Bucket, k, key []
 	if err := cw.ids.Put(bytes.Clone(key), added.appendTo(nil)); err != nil {
 		return err
 	}
-	return cw.types.Put(typeKey(string(typeOfID(id)), added), nil)
+	typ := string(typeOfID(id))
+	if err := cw.types.Put(typeKey(typ, added), nil); err != nil {
+		return err
+	}
+	return cw.indexValues(typ, old.json, added)
+}
+
+// indexCollectionValues builds the values index of a schema-3 collection,
+// up to n records per call from where the last one stopped.
+func indexCollectionValues(c *bolt.Bucket, n int) (int, error) {
+	cw, err := collectionBuckets(c, true)
+	if err != nil {
+		return 0, err
+	}
+	var from stamp
+	if v := c.Get(keyValuesFrom); len(v) == 8 {
+		from = stampAt(v)
+	}
+	cur := cw.records.Cursor()
+	done := 0
+	for k, v := cur.Seek(from.appendTo(nil)); k != nil; k, v = cur.Next() {
+		if done == n {
+			return done, c.Put(keyValuesFrom, bytes.Clone(k))
+		}
+		rec, err := decodeRecord(v)
+		if err != nil || len(k) != 8 {
+			return done, fmt.Errorf("%w: record %x", errCorrupt, k)
+		}
+		if err := cw.indexValues(string(typeOfID(rec.id)), rec.json, stampAt(k)); err != nil {
+			return done, err
+		}
+		done++
+	}
+	return done, c.Delete(keyValuesFrom)
 }

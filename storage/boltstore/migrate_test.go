@@ -28,10 +28,12 @@ import (
 // testdata/schema2.db and its records come from commit e0f8db2, the last
 // with schema 2, and add SCOs, versions that arrived out of order, and
 // deletes of a middle version, a whole object and the latest entry.
+// testdata/schema3.db (commit 54be164, the last with schema 3) has the same
+// history with indicators whose patterns carry the SCOs' values.
 // Opened now, each migrates once, and serves the very same records, by
 // every read path, with the same cursor, receipt and paging key.
 func TestOlderStoresMigrate(t *testing.T) {
-	for _, schema := range []string{"1", "2"} {
+	for _, schema := range []string{"1", "2", "3"} {
 		t.Run("schema "+schema, func(t *testing.T) {
 			path, want := copyFixture(t, schema)
 			key := pagingKeyOf(t, path, schema)
@@ -72,7 +74,7 @@ func TestMigrationResumesAfterACrash(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, db.View(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
-		assert.Equal(t, "3", string(meta.Get(keySchema)), "an older gib-taxii refuses the half-moved file")
+		assert.Equal(t, strconv.Itoa(SchemaVersion), string(meta.Get(keySchema)), "an older gib-taxii refuses the half-moved file")
 		assert.Equal(t, "2", string(meta.Get(keyMigrating)))
 		n := collectionBucket(tx, "c1", bucketRecords).Stats().KeyN
 		assert.Equal(t, 40, n, "four chunks of ten moved")
@@ -111,7 +113,11 @@ func pagingKeyOf(t *testing.T, path, schema string) []byte {
 	var key []byte
 	require.NoError(t, old.View(func(tx *bolt.Tx) error {
 		assert.Equal(t, schema, string(tx.Bucket(bucketMeta).Get(keySchema)), "the fixture's schema")
-		assert.NotNil(t, collectionBucket(tx, "c1", bucketObjects))
+		if schema == "3" {
+			assert.Nil(t, collectionBucket(tx, "c1", bucketValues))
+		} else {
+			assert.NotNil(t, collectionBucket(tx, "c1", bucketObjects))
+		}
 		key = append([]byte(nil), tx.Bucket(bucketMeta).Get(keyPagingKey)...)
 		return nil
 	}))
@@ -179,6 +185,22 @@ func assertMigrated(t *testing.T, s *Store, want []storage.Record) {
 			pos = p.Next
 		}
 		assertSameRecords(t, all, walked)
+	}
+	// Every latest version is found by each value it carries.
+	for c, all := range byCollection {
+		latest := map[string]storage.Record{}
+		for _, r := range all {
+			if l, ok := latest[r.ID]; !ok || r.Version.After(l.Version) {
+				latest[r.ID] = r
+			}
+		}
+		for _, r := range latest {
+			for _, v := range storage.IndexValues(r.ID[:strings.Index(r.ID, "--")], r.JSON) {
+				found, err := s.ValueRecords(context.Background(), c, v, 100)
+				require.NoError(t, err)
+				assert.Contains(t, ids(storage.Page{Records: found}), r.ID, "%s carries %s", r.ID, v)
+			}
+		}
 	}
 	cur, err := s.Cursor(context.Background(), "gib:ioc/common")
 	require.NoError(t, err)

@@ -289,3 +289,49 @@ func (r *reader) selects(rec record, added stamp) bool {
 		(v.Last && rec.flags&flagLast != 0) ||
 		r.at[rec.effectiveVersion(added)]
 }
+
+// ValueRecords returns the objects of a collection that carry an
+// indicator value (see storage.IndexValues), each at its latest version,
+// newest first, at most limit of them, with their JSON.
+func (s *Store) ValueRecords(ctx context.Context, collection, value string, limit int) ([]storage.Record, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	value = storage.NormalizeValue(value)
+	if value == "" || strings.ContainsRune(value, 0) || limit <= 0 {
+		return nil, nil
+	}
+	limit = min(limit, s.maxLimit)
+	var out []storage.Record
+	err := s.view(func(tx *bolt.Tx) error {
+		values, records := collectionBucket(tx, collection, bucketValues), collectionBucket(tx, collection, bucketRecords)
+		if values == nil || records == nil {
+			return nil
+		}
+		prefix := valuePrefix(value)
+		c := values.Cursor()
+		k, _ := lastWithPrefix(c, prefix)
+		for scanned := 0; k != nil && bytes.HasPrefix(k, prefix) && len(out) < limit && scanned < s.budget; k, _ = c.Prev() {
+			scanned++
+			added := stampAt(k[len(k)-8:])
+			v := records.Get(k[len(k)-8:])
+			if v == nil {
+				return fmt.Errorf("values entry %q names a missing record %s", value, added.time())
+			}
+			rec, err := decodeRecord(v)
+			if err != nil {
+				return fmt.Errorf("record %s: %w", added.time(), err)
+			}
+			if rec.flags&flagLast == 0 {
+				continue // an older version: its object's latest is met too, or carries the value no more
+			}
+			out = append(out, storage.Record{ID: string(rec.id), DateAdded: added.time(), Version: rec.version.time(),
+				VersionText: string(rec.versionText), SpecVersion: string(rec.specVersion), JSON: bytes.Clone(rec.json)})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read collection %s: %w", collection, err)
+	}
+	return out, nil
+}

@@ -28,7 +28,9 @@ import (
 //	3: records keyed by date_added (appended, so pages fill), ids and
 //	   types entries pointing at that key, first/last as record flags
 //	   instead of index families: half the bytes per version
-const SchemaVersion = 3
+//	4: a values index (indicator values -> the records carrying them),
+//	   for lookups by value
+const SchemaVersion = 4
 
 var (
 	bucketMeta        = []byte("meta")
@@ -37,6 +39,7 @@ var (
 	bucketRecords     = []byte("records")
 	bucketIDs         = []byte("ids")
 	bucketTypes       = []byte("types")
+	bucketValues      = []byte("values")
 
 	bucketCollectionIDs = []byte("collection_ids")
 
@@ -54,6 +57,9 @@ var (
 	// keyLastAdded, in a collection's bucket, is the latest date_added a
 	// deletion removed (see lastAdded).
 	keyLastAdded = []byte("last_added")
+	// keyValuesFrom, in a collection's bucket, is the first date_added
+	// whose values are not indexed yet, while a migration builds them.
+	keyValuesFrom = []byte("values_from")
 )
 
 // Options tune a Store. The zero value is usable.
