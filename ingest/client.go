@@ -162,6 +162,10 @@ type request struct {
 // get performs a request with retries and returns the body of the 2xx
 // response. Empty parameters are dropped, as Group-IB's client does.
 func (c *Client) get(ctx context.Context, r request) ([]byte, error) {
+	if ctx.Value(noRetriesKey{}) != nil {
+		body, _, err := c.attempt(ctx, r)
+		return body, err
+	}
 	var err error
 	for attempt := 1; ; attempt++ {
 		var body []byte
@@ -258,7 +262,22 @@ func (c *Client) waitPause(ctx context.Context) error {
 	if d <= 0 {
 		return nil
 	}
+	if ctx.Value(noRetriesKey{}) != nil {
+		// Told to wait by a 429: a caller that does not retry is told so
+		// too, instead of being held.
+		return &StatusError{Collection: "(paused)", Request: "(not sent)", Status: http.StatusTooManyRequests,
+			Message: "the credential is paused after a 429", RetryAfter: d}
+	}
 	return sleep(ctx, d)
+}
+
+type noRetriesKey struct{}
+
+// WithoutRetries makes the client's requests made with the returned
+// context single attempts that do not wait out a 429 pause: for callers
+// that answer someone now (lookups), a failure is better than a wait.
+func WithoutRetries(ctx context.Context) context.Context {
+	return context.WithValue(ctx, noRetriesKey{}, true)
 }
 
 func describe(r request) string {

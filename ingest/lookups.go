@@ -11,15 +11,16 @@ import (
 )
 
 // LookupUpstream is the client as the lookup service's view of the
-// Group-IB API. A 429 that outlasted the client's retries becomes a
+// Group-IB API. Its requests are single attempts (WithoutRetries), and a
+// 429, or the pause one put on the credential, becomes a
 // lookup.BusyError: the caller is told when to come back, not that
-// something broke.
+// something broke, and is not held while ingest waits.
 type LookupUpstream struct{ Client *Client }
 
 var _ lookup.Upstream = LookupUpstream{}
 
 func (u LookupUpstream) GlobalSearch(ctx context.Context, q string) ([]lookup.Hit, error) {
-	hits, err := u.Client.GlobalSearch(ctx, q)
+	hits, err := u.Client.GlobalSearch(WithoutRetries(ctx), q)
 	out := make([]lookup.Hit, 0, len(hits))
 	for _, h := range hits {
 		out = append(out, lookup.Hit{Collection: h.Collection, Label: h.Label, Count: h.Count})
@@ -28,12 +29,12 @@ func (u LookupUpstream) GlobalSearch(ctx context.Context, q string) ([]lookup.Hi
 }
 
 func (u LookupUpstream) Query(ctx context.Context, collection, q string, limit int) ([]json.RawMessage, int64, error) {
-	page, err := u.Client.Query(ctx, collection, q, limit)
+	page, err := u.Client.Query(WithoutRetries(ctx), collection, q, limit)
 	return page.Items, page.Count, busy(err)
 }
 
 func (u LookupUpstream) Item(ctx context.Context, collection, id string) (json.RawMessage, error) {
-	item, err := u.Client.Item(ctx, collection, id)
+	item, err := u.Client.Item(WithoutRetries(ctx), collection, id)
 	return item, busy(err)
 }
 

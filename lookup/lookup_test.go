@@ -30,7 +30,7 @@ func setup(t *testing.T, edit func(*lookup.Config)) (*gibsim.Simulator, *lookup.
 	srv := httptest.NewServer(sim.Handler())
 	t.Cleanup(srv.Close)
 	client, err := ingest.NewClient(ingest.ClientConfig{BaseURL: srv.URL + "/api/v2/", Username: "user@example.com",
-		APIKey: "api-key", RateLimit: 1000, Burst: 100, MaxAttempts: 1})
+		APIKey: "api-key", RateLimit: 1000, Burst: 100}) // retries as ingest has them
 	require.NoError(t, err)
 	engine, err := mapping.Parse("mappings.yaml (embedded)", gibtaxii.DefaultMappings(), mapping.Options{})
 	require.NoError(t, err)
@@ -133,14 +133,23 @@ func TestDistinctLookupsStayWithinTheBudget(t *testing.T) {
 	assert.Greater(t, busy, 80)
 }
 
-// A 429 from Group-IB is a BusyError carrying its Retry-After.
+// A 429 from Group-IB is a BusyError carrying its Retry-After, at once:
+// a lookup neither retries nor waits out the pause the 429 puts on the
+// credential, and the next lookup during that pause asks nobody.
 func TestTooManyRequestsIsBusy(t *testing.T) {
 	sim, svc, _ := setup(t, nil)
 	sim.Inject(gibsim.Fault{Kind: gibsim.FaultTooManyRequests, RetryAfter: 7 * time.Second})
+	start := time.Now()
 	_, err := svc.Lookup(context.Background(), "198.51.100.1")
 	var be *lookup.BusyError
 	require.ErrorAs(t, err, &be)
 	assert.Equal(t, 7*time.Second, be.RetryAfter)
+	before := sim.Requests()
+	_, err = svc.Lookup(context.Background(), "198.51.100.2")
+	require.ErrorAs(t, err, &be)
+	assert.InDelta(t, 7, be.RetryAfter.Seconds(), 1, "what is left of the pause")
+	assert.Equal(t, before, sim.Requests(), "nothing sent during the pause")
+	assert.Less(t, time.Since(start), 5*time.Second, "told, not held")
 }
 
 // An unknown value is an empty answer, not an error; a bad query is

@@ -147,3 +147,30 @@ func (c *funcCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(v), label)
 	}
 }
+
+// LookupStats are the lookup service's counts (lookup.Stats).
+type LookupStats struct {
+	Lookups, CacheHits, Upstream, Items int64
+	UpstreamSeconds                     float64
+}
+
+// WatchLookups registers the lookup counters, read at scrape time:
+// gib_taxii_lookups_total, gib_taxii_lookup_cache_hits_total,
+// gib_taxii_lookup_upstream_requests_total, gib_taxii_lookup_items_total
+// and gib_taxii_lookup_upstream_seconds_total (divided by the requests:
+// the mean upstream latency). Call it once.
+func (m *Metrics) WatchLookups(stats func() LookupStats) {
+	for _, c := range []struct {
+		name, help string
+		value      func(LookupStats) float64
+	}{
+		{"gib_taxii_lookups_total", "Lookups asked (GET /{api-root}/lookup/).", func(s LookupStats) float64 { return float64(s.Lookups) }},
+		{"gib_taxii_lookup_cache_hits_total", "Lookups answered from the cache.", func(s LookupStats) float64 { return float64(s.CacheHits) }},
+		{"gib_taxii_lookup_upstream_requests_total", "Group-IB API requests made for lookups.", func(s LookupStats) float64 { return float64(s.Upstream) }},
+		{"gib_taxii_lookup_items_total", "Group-IB items fetched and mapped for lookups.", func(s LookupStats) float64 { return float64(s.Items) }},
+		{"gib_taxii_lookup_upstream_seconds_total", "Time spent in Group-IB API requests for lookups.", func(s LookupStats) float64 { return s.UpstreamSeconds }},
+	} {
+		m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: c.name, Help: c.help},
+			func() float64 { return c.value(stats()) }))
+	}
+}

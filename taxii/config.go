@@ -1,9 +1,11 @@
 package taxii
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
+	"github.com/gib-taxii/gib-taxii/lookup"
 	"github.com/gib-taxii/gib-taxii/storage"
 )
 
@@ -39,6 +41,15 @@ type Config struct {
 	// StatusRetention is how long the status of an Add Objects request
 	// stays readable. Default 24h, the spec's minimum (item 83).
 	StatusRetention time.Duration
+	// Lookup, if set, answers the lookup extension's questions from the
+	// Group-IB API (GET /{api-root}/lookup/); without it, lookups answer
+	// from the store only.
+	Lookup Lookuper
+}
+
+// Lookuper asks Group-IB about a value now (lookup.Service).
+type Lookuper interface {
+	Lookup(ctx context.Context, q string) (lookup.Result, error)
 }
 
 // Metrics observes requests; implementations are safe for concurrent use.
@@ -78,6 +89,10 @@ type User struct {
 	PasswordHash string
 	// Permissions is keyed by collection id; absent means no access.
 	Permissions map[string]Permission
+	// Lookup lets the user call the lookup extension (GET
+	// /{api-root}/lookup/), which answers from the collections the user
+	// may read and, spending the Group-IB API quota, from Group-IB.
+	Lookup bool
 }
 
 // Permission is what a user may do with one collection.

@@ -124,6 +124,8 @@ func endpointOf(method, route string) string {
 		return "collections"
 	case strings.HasSuffix(route, "/status/:status/"):
 		return "status"
+	case strings.HasSuffix(route, "/lookup/"):
+		return "lookup"
 	case route != "" && strings.Count(route, "/") >= 2 && !strings.Contains(route, "*"):
 		return "api_root"
 	}

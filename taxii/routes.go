@@ -38,6 +38,7 @@ func (s *Server) newEcho() *echo.Echo {
 		e.GET(base+"/collections/:collection/objects/:object/", s.handleObject, m)
 		e.DELETE(base+"/collections/:collection/objects/:object/", s.handleDeleteObject, m)
 		e.GET(base+"/collections/:collection/objects/:object/versions/", s.handleVersions, m)
+		e.GET(base+"/lookup/", s.handleLookup, m)
 	}
 	return e
 }

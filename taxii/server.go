@@ -27,6 +27,9 @@ type Store interface {
 	// Delete removes versions of an object; storage.ErrNotFound if none
 	// is selected.
 	Delete(ctx context.Context, d storage.Deletion) (int, error)
+	// ValueRecords returns the latest versions of the objects carrying an
+	// indicator value, newest first, at most limit.
+	ValueRecords(ctx context.Context, collection, value string, limit int) ([]storage.Record, error)
 }
 
 // Server is the TAXII 2.1 HTTP API. It is safe for concurrent use.

@@ -57,12 +57,32 @@ func openApp(cfg Config, log *slog.Logger) (*app, error) {
 	a := &app{cfg: cfg, log: log, store: store, metrics: ops.NewMetrics(cfg.Storage.Path)}
 	tc := cfg.taxiiConfig(store.PagingKey(), log.With("component", "taxii"))
 	tc.Metrics = a.metrics
+	// One Group-IB client for ingest and lookups: its rate limiter and its
+	// 429 pause are the credential's, whoever asks.
+	var client *ingest.Client
+	if cfg.GroupIB.hasCredentials() {
+		if client, err = groupIBClient(cfg, log); err != nil {
+			_ = store.Close()
+			return nil, err
+		}
+		svc, err := newLookupService(cfg, client, engine, 0)
+		if err != nil {
+			_ = store.Close()
+			return nil, err
+		}
+		tc.Lookup = svc
+		a.metrics.WatchLookups(func() ops.LookupStats {
+			st := svc.Stats()
+			return ops.LookupStats{Lookups: st.Lookups, CacheHits: st.CacheHits, Upstream: st.Upstream, Items: st.Items,
+				UpstreamSeconds: st.UpstreamTime.Seconds()}
+		})
+	}
 	srv, err := taxii.New(tc, store)
 	if err != nil {
 		_ = store.Close()
 		return nil, fmt.Errorf("taxii server: %w", err)
 	}
-	if a.runner, err = newRunner(cfg, engine, store, log, a.metrics); err != nil {
+	if a.runner, err = newRunner(cfg, client, engine, store, log, a.metrics); err != nil {
 		_ = store.Close()
 		return nil, err
 	}

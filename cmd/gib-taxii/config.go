@@ -119,6 +119,8 @@ type userConfig struct {
 	// Permissions maps a collection id or alias, or "*" for every
 	// collection, to "read", "write" or "read-write".
 	Permissions map[string]string `yaml:"permissions"`
+	// Lookup grants the lookup extension (GET /{api-root}/lookup/).
+	Lookup bool `yaml:"lookup"`
 }
 
 type logConfig struct {

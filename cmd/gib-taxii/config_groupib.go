@@ -25,6 +25,21 @@ type groupibConfig struct {
 	RateLimit   float64                        `yaml:"rate_limit"`
 	Burst       int                            `yaml:"burst"`
 	Collections map[string]gibCollectionConfig `yaml:"collections"`
+	Lookup      gibLookupConfig                `yaml:"lookup"`
+}
+
+// gibLookupConfig is the quota lookups may spend (GET /{root}/lookup/ and
+// gib-taxii lookup).
+type gibLookupConfig struct {
+	// Budget is the Group-IB requests per second lookups may make, Burst
+	// how many at once: less than the credential's rate_limit, so that
+	// ingest always keeps the rest. Default: half the rate_limit, burst 5.
+	Budget float64 `yaml:"budget"`
+	Burst  int     `yaml:"burst"`
+	// CacheTTL is how long an answer is reused for the same query (default
+	// 5m); MaxItems how many items are fetched per collection (default 10).
+	CacheTTL time.Duration `yaml:"cache_ttl"`
+	MaxItems int           `yaml:"max_items"`
 }
 
 type gibCollectionConfig struct {
@@ -36,7 +51,8 @@ type gibCollectionConfig struct {
 }
 
 func defaultGroupIB() groupibConfig {
-	return groupibConfig{URL: ingest.DefaultBaseURL, Timeout: 120 * time.Second, RateLimit: 1, Burst: 1}
+	return groupibConfig{URL: ingest.DefaultBaseURL, Timeout: 120 * time.Second, RateLimit: 1, Burst: 1,
+		Lookup: gibLookupConfig{Burst: 5, CacheTTL: 5 * time.Minute, MaxItems: 10}}
 }
 
 func (c gibCollectionConfig) enabled() bool { return c.Enabled == nil || *c.Enabled }
@@ -73,6 +89,17 @@ func (c Config) pollCredentials() error {
 	return nil
 }
 
+// lookupBudget is the lookup budget: as configured, or half the rate limit.
+func (g groupibConfig) lookupBudget() float64 {
+	if g.Lookup.Budget > 0 {
+		return g.Lookup.Budget
+	}
+	return g.RateLimit / 2
+}
+
+// hasCredentials reports whether Group-IB can be asked at all.
+func (g groupibConfig) hasCredentials() bool { return g.Username != "" && g.APIKey != "" }
+
 // enabledCollections returns the names of the collections to poll, sorted.
 func (g groupibConfig) enabledCollections() []string {
 	var names []string
@@ -100,6 +127,12 @@ func (c *Config) validateGroupIB(p *problems) {
 	}
 	if g.RateLimit <= 0 || g.Burst < 1 {
 		p.add("groupib.rate_limit", "rate_limit must be positive and burst at least 1")
+	}
+	if l := g.Lookup; l.Budget < 0 || l.Budget >= g.RateLimit && g.RateLimit > 0 || l.Burst < 1 {
+		p.add("groupib.lookup.budget", "must be below rate_limit (%g), so that ingest keeps part of the quota, with burst at least 1", g.RateLimit)
+	}
+	if l := g.Lookup; l.CacheTTL < 0 || l.MaxItems < 1 || l.MaxItems > 1000 {
+		p.add("groupib.lookup", "cache_ttl must not be negative, max_items from 1 to 1000")
 	}
 	for name, gc := range g.Collections {
 		key := "groupib.collections[" + name + "]"

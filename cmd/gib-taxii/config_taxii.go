@@ -28,7 +28,7 @@ func (c Config) taxiiConfig(pagingKey []byte, log *slog.Logger) taxii.Config {
 		out.APIRoots = append(out.APIRoots, root)
 	}
 	for _, u := range c.Users {
-		out.Users = append(out.Users, taxii.User{Name: u.Name, PasswordHash: u.PasswordHash, Permissions: c.permissionsOf(u)})
+		out.Users = append(out.Users, taxii.User{Name: u.Name, PasswordHash: u.PasswordHash, Permissions: c.permissionsOf(u), Lookup: u.Lookup})
 	}
 	return out
 }

@@ -14,14 +14,13 @@ import (
 // newRunner builds the ingest loops of the enabled Group-IB collections,
 // or returns nil when there are none.
 // metrics may be nil.
-func newRunner(cfg Config, engine *mapping.Engine, store ingest.Store, log *slog.Logger, metrics ingest.Metrics) (*ingest.Runner, error) {
+func newRunner(cfg Config, client *ingest.Client, engine *mapping.Engine, store ingest.Store, log *slog.Logger, metrics ingest.Metrics) (*ingest.Runner, error) {
 	collections := cfg.ingestCollections()
 	if len(collections) == 0 {
 		return nil, nil
 	}
-	client, err := groupIBClient(cfg, log)
-	if err != nil {
-		return nil, err
+	if client == nil {
+		return nil, errors.New("group-ib collections to poll, but no credentials (groupib.username and api_key)")
 	}
 	return ingest.NewRunner(ingest.RunnerConfig{
 		Client: client, Store: store, Mapper: engine, Collections: collections,
@@ -57,7 +56,11 @@ func runIngest(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer store.Close()
-	runner, err := newRunner(cfg, engine, store, log, nil)
+	client, err := groupIBClient(cfg, log)
+	if err != nil {
+		return err
+	}
+	runner, err := newRunner(cfg, client, engine, store, log, nil)
 	if err != nil {
 		return err
 	}

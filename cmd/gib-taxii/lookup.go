@@ -14,6 +14,7 @@ import (
 
 	"github.com/gib-taxii/gib-taxii/ingest"
 	"github.com/gib-taxii/gib-taxii/lookup"
+	"github.com/gib-taxii/gib-taxii/mapping"
 	"github.com/google/uuid"
 )
 
@@ -51,8 +52,8 @@ func runLookup(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := cfg.pollCredentials(); err != nil {
-		return err
+	if !cfg.GroupIB.hasCredentials() {
+		return errors.New("lookup: Group-IB credentials are required (groupib.username and api_key, or GIB_USERNAME and GIB_API_KEY)")
 	}
 	engine, err := loadCheckedMappings(cfg)
 	if err != nil {
@@ -62,10 +63,10 @@ func runLookup(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
+	cfg.GroupIB.Lookup.MaxItems = *maxItems
 	// One command, one answer: it may wait for its budget, as a person
 	// at a terminal would rather wait than be told to.
-	svc, err := lookup.New(lookup.Config{Upstream: ingest.LookupUpstream{Client: client}, Mapper: engine, MaxItems: *maxItems,
-		CacheTTL: -1, MaxWait: time.Minute})
+	svc, err := newLookupService(cfg, client, engine, time.Minute)
 	if err != nil {
 		return err
 	}
@@ -84,6 +85,14 @@ func runLookup(ctx context.Context, e env, args []string) error {
 		}
 		return writeLookupBundle(w, res)
 	})
+}
+
+// newLookupService builds the lookup service of the configuration on a
+// Group-IB client; maxWait is how long a lookup may wait for its budget.
+func newLookupService(cfg Config, client *ingest.Client, engine *mapping.Engine, maxWait time.Duration) (*lookup.Service, error) {
+	l := cfg.GroupIB.Lookup
+	return lookup.New(lookup.Config{Upstream: ingest.LookupUpstream{Client: client}, Mapper: engine,
+		MaxItems: l.MaxItems, CacheTTL: l.CacheTTL, Budget: cfg.GroupIB.lookupBudget(), Burst: l.Burst, MaxWait: maxWait})
 }
 
 // groupIBClient builds the Group-IB API client of the configuration.

@@ -1,0 +1,168 @@
+package taxii
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gib-taxii/gib-taxii/lookup"
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+)
+
+// The lookup extension, outside TAXII 2.1: GET /{api-root}/lookup/?q=VALUE
+// answers a STIX 2.1 bundle of what the collections of the API root that
+// the caller may read hold for an indicator value, and, unless local=only,
+// what Group-IB returns for it now. Headers say how many objects came from
+// where: X-Gib-Lookup-Local, and X-Gib-Lookup-Upstream (a count, "cached
+// N", "off", or "error" when Group-IB could not answer: the bundle then
+// holds the local objects only). When the lookup budget is spent or
+// Group-IB answers 429, the answer is 503 with Retry-After.
+const (
+	headerLookupLocal    = "X-Gib-Lookup-Local"
+	headerLookupUpstream = "X-Gib-Lookup-Upstream"
+	// maxLookupQuery bounds q, as lookup.Service does.
+	maxLookupQuery = 1024
+)
+
+var (
+	errNoLookup = &Error{Status: http.StatusForbidden, Title: "Forbidden",
+		Description: "lookups are not granted to this user (users[].lookup in the configuration)"}
+	// typedValue is the API's typed form, "ip:198.51.100.7": the store is
+	// searched by the value.
+	typedValue = regexp.MustCompile(`^(?i:ip|domain|url|hash|md5|sha1|sha256|email|cve)\s*:\s*"?([^"]+)"?$`)
+)
+
+// handleLookup serves GET /{api-root}/lookup/.
+func (s *Server) handleLookup(c echo.Context) error {
+	p := principalOf(c)
+	if p.user == nil {
+		return errUnauthorized
+	}
+	if !p.user.Lookup {
+		return errNoLookup
+	}
+	q := strings.TrimSpace(c.QueryParam("q"))
+	if q == "" || len(q) > maxLookupQuery {
+		return badRequest("q is required: an indicator value (198.51.100.7, evil.example, a hash, a CVE id), at most %d bytes", maxLookupQuery)
+	}
+	localOnly := false
+	switch v := c.QueryParam("local"); v {
+	case "":
+	case "only":
+		localOnly = true
+	default:
+		return badRequest("local=%q: the only value is local=only", v)
+	}
+	limit, err := s.lookupLimit(c.QueryParam("limit"))
+	if err != nil {
+		return err
+	}
+	objects, seen, err := s.localLookup(c, q, limit)
+	if err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set(headerLookupLocal, strconv.Itoa(len(objects)))
+	switch {
+	case localOnly:
+		h.Set(headerLookupUpstream, "off")
+	case s.cfg.Lookup == nil:
+		h.Set(headerLookupUpstream, "off")
+	default:
+		res, err := s.cfg.Lookup.Lookup(c.Request().Context(), q)
+		var busy *lookup.BusyError
+		switch {
+		case errors.As(err, &busy):
+			h.Set(echo.HeaderRetryAfter, strconv.Itoa(int(max(busy.RetryAfter.Round(time.Second), time.Second)/time.Second)))
+			return &Error{Status: http.StatusServiceUnavailable, Title: "Group-IB busy",
+				Description: busy.Reason + "; retry later, or ask with local=only for what this server holds"}
+		case errors.Is(err, lookup.ErrBadQuery):
+			return badRequest("%v", err)
+		case err != nil:
+			// What this server holds is still an answer: the header says
+			// the rest is missing.
+			s.log.Warn("lookup failed upstream", "error", err.Error())
+			h.Set(headerLookupUpstream, "error")
+			c.Set(ctxObjects, len(objects))
+			return writeBundle(c, objects)
+		}
+		n := 0
+		for _, o := range res.Objects {
+			if k := o.ID + "@" + o.VersionText; !seen[k] {
+				seen[k] = true
+				objects = append(objects, o.JSON)
+				n++
+			}
+		}
+		if res.Cached {
+			h.Set(headerLookupUpstream, "cached "+strconv.Itoa(n))
+		} else {
+			h.Set(headerLookupUpstream, strconv.Itoa(n))
+		}
+	}
+	c.Set(ctxObjects, len(objects))
+	return writeBundle(c, objects)
+}
+
+func (s *Server) lookupLimit(v string) (int, error) {
+	if v == "" {
+		return s.cfg.DefaultLimit, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return 0, badRequest("limit=%q: a positive integer", v)
+	}
+	return min(n, s.cfg.MaxLimit), nil
+}
+
+// localLookup finds the objects carrying the value in every collection of
+// the API root the caller may read, each object version once.
+func (s *Server) localLookup(c echo.Context, q string, limit int) ([][]byte, map[string]bool, error) {
+	value := q
+	if m := typedValue.FindStringSubmatch(q); m != nil {
+		value = m[1]
+	}
+	root, p := rootOf(c), principalOf(c)
+	seen := map[string]bool{}
+	var objects [][]byte
+	for i := range root.Collections {
+		coll := root.collections[root.Collections[i].ID]
+		if !p.permission(coll.Collection).Read {
+			continue
+		}
+		recs, err := s.store.ValueRecords(c.Request().Context(), coll.ID, value, limit)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, r := range recs {
+			if k := r.ID + "@" + r.VersionText; !seen[k] {
+				seen[k] = true
+				objects = append(objects, r.JSON)
+			}
+		}
+	}
+	return objects, seen, nil
+}
+
+// writeBundle answers a STIX 2.1 bundle of the objects.
+func writeBundle(c echo.Context, objects [][]byte) error {
+	res := c.Response()
+	res.Header().Set(echo.HeaderContentType, MediaTypeSTIX)
+	res.WriteHeader(http.StatusOK)
+	w := bufio.NewWriter(res)
+	fmt.Fprintf(w, `{"type":"bundle","id":"bundle--%s","objects":[`, uuid.New())
+	for i, o := range objects {
+		if i > 0 {
+			w.WriteByte(',')
+		}
+		w.Write(o)
+	}
+	w.WriteString("]}")
+	return w.Flush()
+}
