@@ -4,12 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"maps"
+	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/gib-taxii/gib-taxii/gibsim"
@@ -23,12 +27,15 @@ import (
 var lookupCollections = []string{"suspicious_ip/scanner", "suspicious_ip/tor_node", "suspicious_ip/vpn"}
 
 // lookupSetup starts a simulator of lookupCollections and writes a config
-// ingesting them all into one collection with every type kept.
-func lookupSetup(t *testing.T) (*gibsim.Simulator, string, func(string) string) {
+// ingesting them all into one collection with every type kept, with two
+// users: analyst (read, lookup) and reader (read only). lookupYAML is
+// added under groupib.
+func lookupSetup(t *testing.T, lookupYAML string) (*gibsim.Simulator, *httptest.Server, string, func(string) string) {
 	sim := gibsim.New(gibsim.Config{Seed: 3, Items: 40, Collections: lookupCollections})
 	srv := httptest.NewServer(sim.Handler())
 	t.Cleanup(srv.Close)
 	dir := t.TempDir()
+	hash := analystHash(t)
 	yaml := fmt.Sprintf(`
 storage: {path: %q}
 taxii:
@@ -38,21 +45,25 @@ taxii:
       title: Group-IB
       collections:
         - {id: %s, alias: ips, title: IPs, sources: [suspicious_ip/scanner, suspicious_ip/tor_node, suspicious_ip/vpn]}
+users:
+  - {name: analyst, password_hash: %q, permissions: {ips: read}, lookup: true}
+  - {name: reader, password_hash: %q, permissions: {ips: read}}
 groupib:
   url: %s
   username: user@example.com
   api_key: api-key
   rate_limit: 1000
   burst: 100
+  %s
   collections:
     suspicious_ip/scanner: {lookback: 1000h}
     suspicious_ip/tor_node: {lookback: 1000h}
     suspicious_ip/vpn: {lookback: 1000h}
 log: {level: warn}
-`, filepath.Join(dir, "store.db"), testCollection, srv.URL+"/api/v2/")
+`, filepath.Join(dir, "store.db"), testCollection, hash, hash, srv.URL+"/api/v2/", lookupYAML)
 	path := filepath.Join(dir, "config.yaml")
 	require.NoError(t, os.WriteFile(path, []byte(yaml), 0o600))
-	return sim, path, func(string) string { return "" }
+	return sim, srv, path, func(string) string { return "" }
 }
 
 // sharedAddress is an address held by items of at least two of the
@@ -100,7 +111,7 @@ func runLookupBundle(t *testing.T, cfgPath string, getenv func(string) string, a
 // very objects ingest stores for those items (same ids, same bytes); an
 // unknown value gives an empty bundle; one item comes by collection and id.
 func TestLookupMapsLikeIngest(t *testing.T) {
-	sim, cfgPath, getenv := lookupSetup(t)
+	sim, _, cfgPath, getenv := lookupSetup(t, "")
 	value, colls := sharedAddress(t, sim)
 
 	e, _, _ := testEnv("")
@@ -181,4 +192,108 @@ func storedObjects(t *testing.T, path string) map[string]string {
 		}
 		q.Resume = p.Next
 	}
+}
+
+// serveLookups ingests the simulated collections once, then serves the
+// config in-process; it returns the server's base URL.
+func serveLookups(t *testing.T, cfgPath string, getenv func(string) string) string {
+	e, _, _ := testEnv("")
+	e.getenv = getenv
+	require.NoError(t, run(context.Background(), e, []string{"ingest", "--config", cfgPath, "--once"}))
+	cfg, err := loadConfig(cfgPath, getenv)
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	addr, done := make(chan string, 1), make(chan error, 1)
+	go func() { done <- serve(ctx, cfg, slog.New(slog.DiscardHandler), func(a *app) { addr <- a.Addr() }) }()
+	t.Cleanup(func() {
+		cancel()
+		require.NoError(t, <-done)
+	})
+	return "http://" + <-addr
+}
+
+// lookupGet asks the lookup extension; the bundle's objects by id.
+func lookupGet(t *testing.T, url, user string) (int, http.Header, map[string]bool) {
+	t.Helper()
+	status, header, body := getRaw(t, url, user, "s3cret")
+	ids := map[string]bool{}
+	if status == http.StatusOK {
+		var b bundle
+		require.NoError(t, json.Unmarshal(body, &b), "%s", body)
+		require.Equal(t, "bundle", b.Type)
+		for _, raw := range b.Objects {
+			obj, err := storage.ParseObject(raw)
+			require.NoError(t, err)
+			ids[obj.ID] = true
+		}
+	}
+	return status, header, ids
+}
+
+// The lookup extension over real HTTP: the store's objects carrying the
+// value and Group-IB's, permissions enforced, and the local index still
+// answering when the Group-IB API is down.
+func TestLookupEndpoint(t *testing.T) {
+	sim, srv, cfgPath, getenv := lookupSetup(t, "")
+	value, _ := sharedAddress(t, sim)
+	base := serveLookups(t, cfgPath, getenv)
+	url := base + "/gib/lookup/?q=" + value
+
+	status, h, local := lookupGet(t, url+"&local=only", "analyst")
+	require.Equal(t, http.StatusOK, status)
+	assert.Equal(t, "off", h.Get("X-Gib-Lookup-Upstream"))
+	require.NotEmpty(t, local, "ingest stored objects carrying %s", value)
+	assert.Equal(t, strconv.Itoa(len(local)), h.Get("X-Gib-Lookup-Local"))
+
+	status, h, both := lookupGet(t, url, "analyst")
+	require.Equal(t, http.StatusOK, status)
+	assert.Equal(t, "application/stix+json;version=2.1", h.Get("Content-Type"))
+	for id := range local {
+		assert.True(t, both[id], "the local answer is in the full one: %s", id)
+	}
+	assert.Regexp(t, `^\d+$`, h.Get("X-Gib-Lookup-Upstream"), "Group-IB was asked")
+
+	status, _, _ = lookupGet(t, url, "reader")
+	assert.Equal(t, http.StatusForbidden, status, "no lookup grant")
+	status, _, _ = lookupGet(t, url, "")
+	assert.Equal(t, http.StatusUnauthorized, status)
+	status, _, _ = lookupGet(t, base+"/gib/lookup/", "analyst")
+	assert.Equal(t, http.StatusBadRequest, status, "q is required")
+
+	// Group-IB down: the store still answers, for a value not cached.
+	srv.Close()
+	other := ""
+	for _, raw := range sim.Items(lookupCollections[0]) {
+		var it struct {
+			ID string `json:"id"`
+		}
+		require.NoError(t, json.Unmarshal(raw, &it))
+		if it.ID != value {
+			other = it.ID
+			break
+		}
+	}
+	status, h, ids := lookupGet(t, base+"/gib/lookup/?q=ip:"+other, "analyst")
+	require.Equal(t, http.StatusOK, status)
+	assert.Equal(t, "error", h.Get("X-Gib-Lookup-Upstream"))
+	assert.NotEmpty(t, ids, "the local index answered")
+}
+
+// A spent lookup budget is a 503 with Retry-After, not an error.
+func TestLookupEndpointBudget(t *testing.T) {
+	sim, _, cfgPath, getenv := lookupSetup(t, "lookup: {budget: 0.001, burst: 1}")
+	value, _ := sharedAddress(t, sim)
+	base := serveLookups(t, cfgPath, getenv)
+	status, h, _ := lookupGet(t, base+"/gib/lookup/?q="+value, "analyst")
+	assert.Equal(t, http.StatusServiceUnavailable, status)
+	secs, err := strconv.Atoi(h.Get("Retry-After"))
+	require.NoError(t, err)
+	assert.Greater(t, secs, 60, "a token every 1,000 s")
+	asked := 0 // ingest polls the simulator meanwhile: count the lookup's requests
+	for _, q := range sim.Queries() {
+		if strings.Contains(q, "q=") {
+			asked++
+		}
+	}
+	assert.Equal(t, 1, asked, "the global search took the only token")
 }
