@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gib-taxii/gib-taxii/lookup"
+	"github.com/gib-taxii/gib-taxii/storage"
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 )
@@ -22,10 +24,13 @@ import (
 // where: X-Gib-Lookup-Local, and X-Gib-Lookup-Upstream (a count, "cached
 // N", "off", or "error" when Group-IB could not answer: the bundle then
 // holds the local objects only). When the lookup budget is spent or
-// Group-IB answers 429, the answer is 503 with Retry-After.
+// Group-IB answers 429, the answer is 503 with Retry-After. store=C adds
+// Group-IB's objects to collection C (the caller needs write permission
+// on it) and X-Gib-Lookup-Stored says how many versions were new.
 const (
 	headerLookupLocal    = "X-Gib-Lookup-Local"
 	headerLookupUpstream = "X-Gib-Lookup-Upstream"
+	headerLookupStored   = "X-Gib-Lookup-Stored"
 	// maxLookupQuery bounds q, as lookup.Service does.
 	maxLookupQuery = 1024
 )
@@ -63,6 +68,10 @@ func (s *Server) handleLookup(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	keep, err := s.lookupTarget(c, c.QueryParam("store"), localOnly)
+	if err != nil {
+		return err
+	}
 	objects, seen, err := s.localLookup(c, q, limit)
 	if err != nil {
 		return err
@@ -92,6 +101,11 @@ func (s *Server) handleLookup(c echo.Context) error {
 			c.Set(ctxObjects, len(objects))
 			return writeBundle(c, objects)
 		}
+		if keep != nil {
+			if err := s.keepFound(c, keep, res.Objects); err != nil {
+				return err
+			}
+		}
 		n := 0
 		for _, o := range res.Objects {
 			if k := o.ID + "@" + o.VersionText; !seen[k] {
@@ -108,6 +122,43 @@ func (s *Server) handleLookup(c echo.Context) error {
 	}
 	c.Set(ctxObjects, len(objects))
 	return writeBundle(c, objects)
+}
+
+// lookupTarget resolves store=COLLECTION (id or alias): a collection of
+// the API root the caller may write. nil when store is not asked.
+func (s *Server) lookupTarget(c echo.Context, name string, localOnly bool) (*collection, error) {
+	if name == "" {
+		return nil, nil
+	}
+	if localOnly {
+		return nil, badRequest("store= keeps what Group-IB returns: it does not go with local=only")
+	}
+	coll := rootOf(c).collections[name]
+	if coll == nil || !principalOf(c).permission(coll.Collection).Write {
+		return nil, &Error{Status: http.StatusForbidden, Title: "Forbidden",
+			Description: "store=" + clip(name, 64) + ": not a collection of this API root you may write"}
+	}
+	return coll, nil
+}
+
+// keepFound adds the objects Group-IB returned to a collection, in one
+// commit as ingest's, keeping only the types the collection takes.
+func (s *Server) keepFound(c echo.Context, coll *collection, found []storage.Object) error {
+	objs := found
+	if len(coll.Types) > 0 {
+		objs = nil
+		for _, o := range found {
+			if slices.Contains(coll.Types, o.Type) {
+				objs = append(objs, o)
+			}
+		}
+	}
+	res, err := s.store.Commit(c.Request().Context(), storage.Batch{Writes: []storage.Write{{Collection: coll.ID, Objects: objs}}})
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(headerLookupStored, strconv.Itoa(res.Added))
+	return nil
 }
 
 func (s *Server) lookupLimit(v string) (int, error) {

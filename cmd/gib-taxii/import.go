@@ -139,7 +139,7 @@ func openCollection(e env, configPath, idOrAlias string) (*boltstore.Store, coll
 	coll, err := cfg.TAXII.resolveCollection(idOrAlias)
 	if err != nil {
 		_ = store.Close()
-		return nil, collectionConfig{}, fmt.Errorf("--collection: %w", err)
+		return nil, collectionConfig{}, err
 	}
 	return store, coll, nil
 }

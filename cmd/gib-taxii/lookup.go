@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -15,19 +16,21 @@ import (
 	"github.com/gib-taxii/gib-taxii/ingest"
 	"github.com/gib-taxii/gib-taxii/lookup"
 	"github.com/gib-taxii/gib-taxii/mapping"
+	"github.com/gib-taxii/gib-taxii/storage"
 	"github.com/google/uuid"
 )
 
 // runLookup asks Group-IB about one value (or one item) now, and prints
 // what it knows as a STIX 2.1 bundle or a summary.
 func runLookup(ctx context.Context, e env, args []string) error {
-	fs := newFlags(e, "lookup", "--config FILE [--max-items N] [--format bundle|table] [-o FILE] QUERY | --collection C --id ID")
+	fs := newFlags(e, "lookup", "--config FILE [--max-items N] [--format bundle|table] [-o FILE] [--store COLLECTION] QUERY | --collection C --id ID")
 	configPath := fs.String("config", "", "YAML config file (required: the Group-IB credentials and mapping)")
 	maxItems := fs.Int("max-items", 10, "items fetched per collection")
 	format := fs.String("format", "bundle", "bundle (STIX 2.1) or table (a summary)")
 	out := fs.String("o", "-", "output file; - is standard output")
 	collection := fs.String("collection", "", "with --id: the Group-IB collection of one item")
 	id := fs.String("id", "", "with --collection: the id of one item")
+	keep := fs.String("store", "", "also add what was found to this TAXII collection (id or alias), as ingest would; serve must not be running")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -79,12 +82,39 @@ func runLookup(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("lookup: %w", err)
 	}
+	if *keep != "" {
+		if err := keepFound(e, *configPath, *keep, res.Objects); err != nil {
+			return fmt.Errorf("lookup: --store %s: %w", *keep, err)
+		}
+	}
 	return writeOutput(e, *out, func(w io.Writer) error {
 		if *format == "table" {
 			return writeLookupTable(w, res)
 		}
 		return writeLookupBundle(w, res)
 	})
+}
+
+// keepFound commits the objects found to a collection in one transaction,
+// keeping the types it takes, and says how many versions were new.
+func keepFound(e env, configPath, collection string, found []storage.Object) error {
+	store, coll, err := openCollection(e, configPath, collection)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	var objs []storage.Object
+	for _, o := range found {
+		if len(coll.Types) == 0 || slices.Contains(coll.Types, o.Type) {
+			objs = append(objs, o)
+		}
+	}
+	res, err := store.Commit(context.Background(), storage.Batch{Writes: []storage.Write{{Collection: coll.ID, Objects: objs}}})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "stored %d new object versions in %s (%d were there already)\n", res.Added, collection, res.Unchanged)
+	return nil
 }
 
 // newLookupService builds the lookup service of the configuration on a

@@ -45,8 +45,9 @@ taxii:
       title: Group-IB
       collections:
         - {id: %s, alias: ips, title: IPs, sources: [suspicious_ip/scanner, suspicious_ip/tor_node, suspicious_ip/vpn]}
+        - {alias: kept, title: Looked up, writable: true}
 users:
-  - {name: analyst, password_hash: %q, permissions: {ips: read}, lookup: true}
+  - {name: analyst, password_hash: %q, permissions: {ips: read, kept: read-write}, lookup: true}
   - {name: reader, password_hash: %q, permissions: {ips: read}}
 groupib:
   url: %s
@@ -253,6 +254,18 @@ func TestLookupEndpoint(t *testing.T) {
 	}
 	assert.Regexp(t, `^\d+$`, h.Get("X-Gib-Lookup-Upstream"), "Group-IB was asked")
 
+	// store= keeps Group-IB's objects in a writable collection.
+	status, h, _ = lookupGet(t, url+"&store=kept", "analyst")
+	require.Equal(t, http.StatusOK, status)
+	stored, err := strconv.Atoi(h.Get("X-Gib-Lookup-Stored"))
+	require.NoError(t, err)
+	assert.Positive(t, stored)
+	status, _, env := get(t, base+"/gib/collections/kept/objects/?limit=1000", "analyst", "s3cret")
+	require.Equal(t, http.StatusOK, status)
+	assert.Len(t, env["objects"], stored)
+	status, _, _ = lookupGet(t, url+"&store=ips", "analyst")
+	assert.Equal(t, http.StatusForbidden, status, "a feed collection takes no writes")
+
 	status, _, _ = lookupGet(t, url, "reader")
 	assert.Equal(t, http.StatusForbidden, status, "no lookup grant")
 	status, _, _ = lookupGet(t, url, "")
@@ -296,4 +309,23 @@ func TestLookupEndpointBudget(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 1, asked, "the global search took the only token")
+}
+
+// lookup --store keeps what was found in a collection, as ingest would:
+// a second run finds every version there already.
+func TestLookupStore(t *testing.T) {
+	sim, _, cfgPath, getenv := lookupSetup(t, "")
+	value, _ := sharedAddress(t, sim)
+	e, _, errb := testEnv("")
+	e.getenv = getenv
+	require.NoError(t, run(context.Background(), e, []string{"lookup", "--config", cfgPath, "--store", "kept", "--format", "table", value}))
+	assert.Regexp(t, `stored [1-9]\d* new object versions in kept \(0 were there already\)`, errb.String())
+	e, _, errb = testEnv("")
+	e.getenv = getenv
+	require.NoError(t, run(context.Background(), e, []string{"lookup", "--config", cfgPath, "--store", "kept", value}))
+	assert.Regexp(t, `stored 0 new object versions in kept \([1-9]\d* were there already\)`, errb.String())
+	e, _, _ = testEnv("")
+	e.getenv = getenv
+	err := run(context.Background(), e, []string{"lookup", "--config", cfgPath, "--store", "nowhere", value})
+	assert.ErrorContains(t, err, `no collection has id or alias "nowhere"`)
 }
