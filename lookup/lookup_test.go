@@ -24,7 +24,7 @@ var collections = []string{"suspicious_ip/scanner", "suspicious_ip/tor_node", "s
 
 // setup serves the simulator over HTTP and builds a lookup service on the
 // project's Group-IB client and the embedded mapping.
-func setup(t *testing.T, edit func(*lookup.Config)) (*gibsim.Simulator, *lookup.Service, *testkit.Clock) {
+func setup(t testing.TB, edit func(*lookup.Config)) (*gibsim.Simulator, *lookup.Service, *testkit.Clock) {
 	t.Helper()
 	sim := gibsim.New(gibsim.Config{Seed: 3, Items: 40, Collections: collections})
 	srv := httptest.NewServer(sim.Handler())
@@ -45,7 +45,7 @@ func setup(t *testing.T, edit func(*lookup.Config)) (*gibsim.Simulator, *lookup.
 }
 
 // addresses returns the ids (addresses) of a collection's items.
-func addresses(t *testing.T, sim *gibsim.Simulator, collection string) []string {
+func addresses(t testing.TB, sim *gibsim.Simulator, collection string) []string {
 	var out []string
 	for _, raw := range sim.Items(collection) {
 		var it struct {

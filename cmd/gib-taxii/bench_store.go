@@ -23,6 +23,7 @@ type builtStore struct {
 	jsonBytes         int64 // compact JSON of every stored version
 	fileBytes         int64
 	rareType          string // about 1% of the objects
+	buckets           map[string]int64
 	middle            time.Time
 }
 
@@ -85,6 +86,9 @@ func buildBenchStore(ctx context.Context, dir string, n int, seed uint64) (built
 		return b, err
 	}
 	b.objects = n
+	if b.buckets, err = store.BucketBytes(ctx, benchCollection); err != nil {
+		return b, err
+	}
 	if err := store.Close(); err != nil {
 		return b, err
 	}

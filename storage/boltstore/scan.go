@@ -34,3 +34,23 @@ func (s *Store) ScanRaw(ctx context.Context, collection string, visit func(json 
 	})
 	return n, err
 }
+
+// BucketBytes returns the bytes each of a collection's buckets takes in
+// the file (its pages, in use or not), by bucket name: what gib-taxii
+// bench reports of the store's parts.
+func (s *Store) BucketBytes(ctx context.Context, collection string) (map[string]int64, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	out := map[string]int64{}
+	err := s.view(func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{bucketRecords, bucketIDs, bucketTypes, bucketValues} {
+			if b := collectionBucket(tx, collection, name); b != nil {
+				st := b.Stats()
+				out[string(name)] = int64(st.BranchAlloc + st.LeafAlloc)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
