@@ -127,7 +127,7 @@ func (s *Store) migrateCollections() error {
 	if err != nil || left < 0 {
 		return err
 	}
-	s.log.Warn("moving the store to a new layout; it is served once this ends (about 40 s per million versions)",
+	s.log.Warn("moving the store to a new layout; it is served once this ends (about 50 s per million versions)",
 		"path", s.path, "schema", SchemaVersion, "versions", left)
 	start, report := time.Now(), time.Now()
 	moved := 0
