@@ -13,41 +13,38 @@ import (
 // string literals an indicator's STIX pattern compares against. These are
 // what a lookup by value finds; other objects carry none.
 func IndexValues(typ string, raw []byte) []string {
-	var fields struct {
-		Value       string            `json:"value"`
-		Hashes      map[string]string `json:"hashes"`
-		Name        string            `json:"name"`
-		Pattern     string            `json:"pattern"`
-		PatternType string            `json:"pattern_type"`
-		References  []struct {
-			SourceName string `json:"source_name"`
-			ExternalID string `json:"external_id"`
-		} `json:"external_references"`
-	}
 	var values []string
 	switch typ {
 	case "ipv4-addr", "ipv6-addr", "domain-name", "url", "email-addr", "mac-addr":
-		if json.Unmarshal(raw, &fields) == nil {
-			values = append(values, fields.Value)
-		}
+		values = stringField(raw, "value")
 	case "file":
+		var fields struct {
+			Hashes map[string]json.RawMessage `json:"hashes"`
+		}
 		if json.Unmarshal(raw, &fields) == nil {
 			for _, h := range fields.Hashes {
-				values = append(values, h)
-			}
-		}
-	case "vulnerability":
-		if json.Unmarshal(raw, &fields) == nil {
-			values = append(values, fields.Name)
-			for _, r := range fields.References {
-				if strings.EqualFold(r.SourceName, "cve") {
-					values = append(values, r.ExternalID)
+				var v string
+				if json.Unmarshal(h, &v) == nil {
+					values = append(values, v)
 				}
 			}
 		}
+	case "vulnerability":
+		values = stringField(raw, "name")
+		var fields struct {
+			References []json.RawMessage `json:"external_references"`
+		}
+		_ = json.Unmarshal(raw, &fields)
+		for _, r := range fields.References {
+			if src := stringField(r, "source_name"); len(src) == 1 && strings.EqualFold(src[0], "cve") {
+				values = append(values, stringField(r, "external_id")...)
+			}
+		}
 	case "indicator":
-		if json.Unmarshal(raw, &fields) == nil && fields.PatternType == "stix" {
-			values = patternLiterals(fields.Pattern)
+		if pt := stringField(raw, "pattern_type"); len(pt) == 1 && pt[0] == "stix" {
+			for _, p := range stringField(raw, "pattern") {
+				values = patternLiterals(p)
+			}
 		}
 	}
 	out := values[:0]
@@ -59,6 +56,21 @@ func IndexValues(typ string, raw []byte) []string {
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// stringField returns the top-level string field name of a JSON object,
+// or nothing: a field of another type, or a malformed neighbour, costs
+// only that field, not the object's other values.
+func stringField(raw []byte, name string) []string {
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(raw, &fields) != nil {
+		return nil
+	}
+	var v string
+	if json.Unmarshal(fields[name], &v) != nil {
+		return nil
+	}
+	return []string{v}
 }
 
 // maxIndexedValue bounds an indexed value: the index key holds it, and a
@@ -84,18 +96,21 @@ func NormalizeValue(v string) string {
 	return strings.ToLower(v)
 }
 
-// patternLiterals returns the quoted string literals of a STIX pattern:
-// the values its comparisons test ([ipv4-addr:value = '198.51.100.7']).
+// patternLiterals returns the string values a STIX pattern tests for
+// equality ([ipv4-addr:value = '198.51.100.7'], IN ('a', 'b')): a quoted
+// string after "=" or in a set. Quoted parts of an object path
+// (file:hashes.'SHA-256'), typed literals (t'...', b'...', h'...'), and
+// what != , <, >, LIKE or MATCHES compare against are not values an
+// indicator carries.
 func patternLiterals(p string) []string {
 	var out []string
-	for {
-		start := strings.IndexByte(p, '\'')
-		if start < 0 {
-			return out
+	for i := 0; i < len(p); i++ {
+		if p[i] != '\'' {
+			continue
 		}
+		start := i
 		var b strings.Builder
-		i := start + 1
-		for ; i < len(p) && p[i] != '\''; i++ {
+		for i++; i < len(p) && p[i] != '\''; i++ {
 			if p[i] == '\\' && i+1 < len(p) {
 				i++ // \' and \\ stand for the character after them
 			}
@@ -104,7 +119,29 @@ func patternLiterals(p string) []string {
 		if i >= len(p) {
 			return out // unterminated: not a literal
 		}
-		out = append(out, b.String())
-		p = p[i+1:]
+		if comparedAt(p[:start]) {
+			out = append(out, b.String())
+		}
 	}
+	return out
 }
+
+// comparedAt reports whether a quote right after before opens a value
+// tested for equality: before ends, spaces aside, in "=" (not "!=", "<=",
+// ">="), or in "(" or "," of an IN set.
+func comparedAt(before string) bool {
+	if before != "" && isLetter(before[len(before)-1]) {
+		return false // t'...', b'...', h'...', or a word run into the quote
+	}
+	before = strings.TrimRight(before, " \t\r\n")
+	switch {
+	case strings.HasSuffix(before, "("), strings.HasSuffix(before, ","):
+		return true
+	case strings.HasSuffix(before, "="):
+		rest := before[:len(before)-1]
+		return !strings.HasSuffix(rest, "!") && !strings.HasSuffix(rest, "<") && !strings.HasSuffix(rest, ">")
+	}
+	return false
+}
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }

@@ -185,7 +185,10 @@ func (cw *collectionWriter) put(obj storage.Object) (putOutcome, stamp, error) {
 	}
 	version := stampOf(obj.Version)
 	key := idKey(obj.ID, version)
-	at, earlier, later := cw.neighbours(key)
+	at, earlier, later, err := cw.neighbours(key)
+	if err != nil {
+		return 0, 0, err
+	}
 	if at != nil {
 		rec, err := cw.recordAt(at.added)
 		if err != nil {
@@ -238,15 +241,18 @@ func (cw *collectionWriter) put(obj storage.Object) (putOutcome, stamp, error) {
 // neighbours finds, with one descent of the ids tree, the stored version
 // under key (at), or else the versions of the same object just before and
 // after it.
-func (cw *collectionWriter) neighbours(key []byte) (at, earlier, later *versionRef) {
+func (cw *collectionWriter) neighbours(key []byte) (at, earlier, later *versionRef, err error) {
 	prefix := key[:len(key)-8]
 	c := cw.ids.Cursor()
 	k, v := c.Seek(key)
 	switch {
 	case k != nil && bytes.Equal(k, key):
-		return refOf(k, v), nil, nil
+		at, err = refOf(k, v)
+		return at, nil, nil, err
 	case k != nil && bytes.HasPrefix(k, prefix):
-		later = refOf(k, v)
+		if later, err = refOf(k, v); err != nil {
+			return nil, nil, nil, err
+		}
 		k, v = c.Prev()
 	case k == nil:
 		k, v = c.Last()
@@ -254,9 +260,9 @@ func (cw *collectionWriter) neighbours(key []byte) (at, earlier, later *versionR
 		k, v = c.Prev()
 	}
 	if k != nil && bytes.HasPrefix(k, prefix) {
-		earlier = refOf(k, v)
+		earlier, err = refOf(k, v)
 	}
-	return nil, earlier, later
+	return nil, earlier, later, err
 }
 
 // indexValues puts the values entries of one record.
@@ -316,11 +322,11 @@ type versionRef struct {
 	added   stamp
 }
 
-func refOf(k, v []byte) *versionRef {
+func refOf(k, v []byte) (*versionRef, error) {
 	if len(v) != 8 || len(k) < 8 {
-		return nil
+		return nil, fmt.Errorf("%w: ids entry %q holds %d bytes", errCorrupt, k, len(v))
 	}
-	return &versionRef{version: stampAt(k[len(k)-8:]), added: stampAt(v)}
+	return &versionRef{version: stampAt(k[len(k)-8:]), added: stampAt(v)}, nil
 }
 
 // lastWithPrefix returns the last key starting with prefix and its value,

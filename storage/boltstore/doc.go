@@ -1,6 +1,6 @@
 // Package boltstore implements gib-taxii's store on a single bbolt file.
 //
-// Layout (schema 4; all keys fixed-width big-endian where they encode
+// Layout (schema 5; all keys fixed-width big-endian where they encode
 // numbers):
 //
 //	meta/                 "schema" -> decimal schema version
@@ -37,6 +37,7 @@
 // unique: a date_added alone is a lossless resume point.
 //
 // Schemas 1 and 2 kept records under <stix-id> 0x00 <version> with three
-// index families pointing at those keys, and schema 3 had no values
-// bucket; opening such a file moves it to this layout (migrate.go).
+// index families pointing at those keys, schema 3 had no values bucket,
+// and schema 4's values held quoted parts of pattern paths; opening such a
+// file moves it to this layout (migrate.go).
 package boltstore

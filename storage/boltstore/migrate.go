@@ -83,6 +83,19 @@ func upgradeSchema(meta *bolt.Bucket) error {
 			return fmt.Errorf("migrate the store from schema 1 to 2: %w", err)
 		}
 		fallthrough
+	case v == 4:
+		// The values index is rebuilt: dropped here, built again by
+		// migrateCollections like a schema-3 collection's.
+		for _, name := range collectionNames(meta.Tx()) {
+			c := meta.Tx().Bucket(bucketCollections).Bucket(name)
+			if c.Bucket(bucketValues) == nil {
+				continue
+			}
+			if err := c.DeleteBucket(bucketValues); err != nil {
+				return fmt.Errorf("collection %s: %w", name, err)
+			}
+		}
+		fallthrough
 	case v == 2, v == 3:
 		if err := meta.Put(keyMigrating, []byte(strconv.Itoa(v))); err != nil {
 			return err
@@ -239,6 +252,14 @@ func migrateCollection(c *bolt.Bucket, n int) (int, error) {
 		}
 		moved++
 	}
+	// The old index listed every version it knew of; the objects bucket
+	// is what was stored. A difference is damage the page check cannot
+	// see: stop, with the old layout still in place, rather than drop
+	// what the index missed.
+	if have, want := countKeys(cw.records), objects.Stats().KeyN; have != want {
+		return moved, fmt.Errorf("%w: the old index names %d versions, the objects bucket holds %d; "+
+			"the file is left half-moved: restore a backup, or keep it for analysis", errCorrupt, have, want)
+	}
 	for _, name := range [][]byte{bucketObjects, bucketIndex} {
 		if err := c.DeleteBucket(name); err != nil {
 			return moved, err
@@ -312,4 +333,15 @@ func indexCollectionValues(c *bolt.Bucket, n int) (int, error) {
 		done++
 	}
 	return done, c.Delete(keyValuesFrom)
+}
+
+// countKeys counts a bucket's keys with a cursor, which, unlike Stats,
+// sees what the transaction wrote.
+func countKeys(b *bolt.Bucket) int {
+	n := 0
+	c := b.Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		n++
+	}
+	return n
 }

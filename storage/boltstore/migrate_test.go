@@ -29,11 +29,13 @@ import (
 // with schema 2, and add SCOs, versions that arrived out of order, and
 // deletes of a middle version, a whole object and the latest entry.
 // testdata/schema3.db (commit 54be164, the last with schema 3) has the same
-// history with indicators whose patterns carry the SCOs' values.
+// history with indicators whose patterns carry the SCOs' values, and
+// testdata/schema4.db (commit e9dfede, the last with schema 4) adds
+// file-hash patterns, whose quoted path parts schema 4 indexed as values.
 // Opened now, each migrates once, and serves the very same records, by
 // every read path, with the same cursor, receipt and paging key.
 func TestOlderStoresMigrate(t *testing.T) {
-	for _, schema := range []string{"1", "2", "3"} {
+	for _, schema := range []string{"1", "2", "3", "4"} {
 		t.Run("schema "+schema, func(t *testing.T) {
 			path, want := copyFixture(t, schema)
 			key := pagingKeyOf(t, path, schema)
@@ -51,6 +53,11 @@ func TestOlderStoresMigrate(t *testing.T) {
 			assert.Empty(t, log.String(), "a store at the current schema opens silently")
 			assert.Equal(t, key, s.PagingKey(), "clients' next tokens stay valid")
 			assertMigrated(t, s, want)
+			for _, junk := range []string{"sha-256", "md5"} {
+				found, err := s.ValueRecords(context.Background(), "c1", junk, 10)
+				require.NoError(t, err)
+				assert.Empty(t, found, "%q is a path, not a value", junk)
+			}
 		})
 	}
 }
@@ -113,9 +120,13 @@ func pagingKeyOf(t *testing.T, path, schema string) []byte {
 	var key []byte
 	require.NoError(t, old.View(func(tx *bolt.Tx) error {
 		assert.Equal(t, schema, string(tx.Bucket(bucketMeta).Get(keySchema)), "the fixture's schema")
-		if schema == "3" {
+		switch schema {
+		case "3":
 			assert.Nil(t, collectionBucket(tx, "c1", bucketValues))
-		} else {
+		case "4":
+			k, _ := collectionBucket(tx, "c1", bucketValues).Cursor().Seek([]byte("sha-256\x00"))
+			assert.True(t, bytes.HasPrefix(k, []byte("sha-256\x00")), "the fixture has the junk entries schema 5 drops")
+		default:
 			assert.NotNil(t, collectionBucket(tx, "c1", bucketObjects))
 		}
 		key = append([]byte(nil), tx.Bucket(bucketMeta).Get(keyPagingKey)...)
@@ -270,4 +281,29 @@ func TestDamagedSchema1StoreIsNotMigrated(t *testing.T) {
 	after, err := os.ReadFile(path)
 	require.NoError(t, err)
 	assert.Equal(t, before, after, "the file is as it was")
+}
+
+// A schema-2 file whose index misses a version its objects bucket holds is
+// damage the page check cannot see: the move stops there, keeping the old
+// layout, instead of dropping the version.
+func TestMigrationRefusesAnIndexThatMissesVersions(t *testing.T) {
+	path, _ := copyFixture(t, "2")
+	db, err := bolt.Open(path, 0o600, nil)
+	require.NoError(t, err)
+	require.NoError(t, db.Update(func(tx *bolt.Tx) error {
+		index := collectionBucket(tx, "c1", bucketIndex)
+		k, _ := index.Cursor().Seek([]byte{legacyAll, 0})
+		return index.Delete(bytes.Clone(k))
+	}))
+	require.NoError(t, db.Close())
+	_, err = Open(path, Options{Now: newClock().Now, NoSync: true})
+	require.ErrorIs(t, err, storage.ErrCorrupt)
+	assert.ErrorContains(t, err, "the old index names 59 versions, the objects bucket holds 60")
+	db, err = bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
+	require.NoError(t, err)
+	defer db.Close()
+	require.NoError(t, db.View(func(tx *bolt.Tx) error {
+		assert.Equal(t, 60, collectionBucket(tx, "c1", bucketObjects).Stats().KeyN, "nothing dropped")
+		return nil
+	}))
 }

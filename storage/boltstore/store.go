@@ -30,7 +30,9 @@ import (
 //	   instead of index families: half the bytes per version
 //	4: a values index (indicator values -> the records carrying them),
 //	   for lookups by value
-const SchemaVersion = 4
+//	5: the values index rebuilt: schema 4 took quoted object-path parts
+//	   of patterns (hashes.'SHA-256') for values
+const SchemaVersion = 5
 
 var (
 	bucketMeta        = []byte("meta")
