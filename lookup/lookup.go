@@ -74,8 +74,9 @@ type Config struct {
 	CacheTTL     time.Duration
 	CacheEntries int
 	// Budget is the upstream requests per second lookups may make
-	// (default 0.5), Burst how many at once (default 10); MaxWait is how
-	// long a lookup waits for a token before it gives up with a BusyError
+	// (default 0.5), Burst how many at once (default 10, at least 2: a
+	// lookup fetches at most Burst-1 collections); MaxWait is how long a
+	// lookup waits for its tokens before it gives up with a BusyError
 	// (default 0: it does not wait).
 	Budget  float64
 	Burst   int
@@ -94,12 +95,18 @@ type Service struct {
 
 	mu    sync.Mutex
 	cache map[string]cached
-	order []string // cache keys, oldest first
+	hits  map[string]cachedHits // global searches of lookups that ran out of budget
+	order []string              // cache keys, oldest first
 	stats Stats
 }
 
 type cached struct {
 	res     Result
+	expires time.Time
+}
+
+type cachedHits struct {
+	hits    []Hit
 	expires time.Time
 }
 
@@ -130,13 +137,16 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Burst <= 0 {
 		cfg.Burst = 10
 	}
+	if cfg.Burst < 2 {
+		return nil, errors.New("lookup: the budget's burst must be at least 2: a global search and one collection")
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = time.Minute
 	}
-	return &Service{cfg: cfg, budget: rate.NewLimiter(rate.Limit(cfg.Budget), cfg.Burst), cache: map[string]cached{}}, nil
+	return &Service{cfg: cfg, budget: rate.NewLimiter(rate.Limit(cfg.Budget), cfg.Burst), cache: map[string]cached{}, hits: map[string]cachedHits{}}, nil
 }
 
 // Stats returns the counts so far.
@@ -176,7 +186,7 @@ func (s *Service) Lookup(ctx context.Context, q string) (Result, error) {
 	if q == "" || len(q) > 1024 {
 		return Result{}, fmt.Errorf("%w: the query is empty or longer than 1024 bytes", ErrBadQuery)
 	}
-	return s.cachedRun(ctx, "q\x00"+q, func(ctx context.Context) (Result, error) { return s.search(ctx, q) })
+	return s.cachedRun(ctx, "q\x00"+q, func(ctx context.Context) (Result, bool, error) { return s.search(ctx, q) })
 }
 
 // Item answers one item of one collection by id.
@@ -184,60 +194,124 @@ func (s *Service) Item(ctx context.Context, collection, id string) (Result, erro
 	if collection == "" || id == "" || strings.ContainsAny(collection+id, "?#") {
 		return Result{}, fmt.Errorf("%w: a collection and an item id are required", ErrBadQuery)
 	}
-	return s.cachedRun(ctx, "i\x00"+collection+"\x00"+id, func(ctx context.Context) (Result, error) {
+	return s.cachedRun(ctx, "i\x00"+collection+"\x00"+id, func(ctx context.Context) (Result, bool, error) {
 		var item json.RawMessage
-		err := s.upstream(ctx, func(ctx context.Context) (err error) {
+		if err := s.take(ctx, 1); err != nil {
+			return Result{}, false, err
+		}
+		err := s.call(ctx, func(ctx context.Context) (err error) {
 			item, err = s.cfg.Upstream.Item(ctx, collection, id)
 			return err
 		})
 		if err != nil {
-			return Result{}, err
+			return Result{}, false, err
 		}
 		acc := accumulator{seen: map[objectKey]bool{}}
 		cr := CollectionResult{Collection: collection, Matches: 1}
 		acc.mapItems(s.cfg.Mapper, &cr, []json.RawMessage{item})
 		s.count(0, 1)
-		return Result{Query: collection + "/" + id, Collections: []CollectionResult{cr}, Objects: acc.objects}, nil
+		return Result{Query: collection + "/" + id, Collections: []CollectionResult{cr}, Objects: acc.objects}, true, nil
 	})
 }
 
-// search runs a lookup upstream: the global search, then each collection.
-func (s *Service) search(ctx context.Context, q string) (Result, error) {
-	var hits []Hit
-	err := s.upstream(ctx, func(ctx context.Context) (err error) {
-		hits, err = s.cfg.Upstream.GlobalSearch(ctx, q)
-		return err
-	})
+// search runs a lookup upstream: the global search, then each collection
+// holding matches, up to the most one lookup may ask (one less than the
+// budget's burst, so that a lookup can always be paid for). The tokens for
+// the collections are taken at once: a lookup is answered whole, or told
+// when to come back without having spent them; the global search it
+// already paid for is kept for that retry. A collection that fails is
+// noted in the answer, and the others are still given; such a partial
+// answer is not cached.
+func (s *Service) search(ctx context.Context, q string) (Result, bool, error) {
+	hits, err := s.globalSearch(ctx, q)
 	if err != nil {
-		return Result{}, err
+		return Result{}, false, err
 	}
 	res := Result{Query: q}
-	acc := accumulator{seen: map[objectKey]bool{}}
+	var fetch []int
 	for _, h := range hits {
 		if h.Count <= 0 {
 			continue
 		}
-		cr := CollectionResult{Collection: h.Collection, Label: h.Label, Matches: int(h.Count)}
+		res.Collections = append(res.Collections, CollectionResult{Collection: h.Collection, Label: h.Label, Matches: int(h.Count)})
+		cr := &res.Collections[len(res.Collections)-1]
+		if len(fetch) == s.maxCollections() {
+			cr.Skipped = []string{fmt.Sprintf("not fetched: a lookup fetches at most %d collections (the lookup budget's burst less one)", s.maxCollections())}
+			continue
+		}
+		fetch = append(fetch, len(res.Collections)-1)
+	}
+	if err := s.take(ctx, len(fetch)); err != nil {
+		return Result{}, false, err
+	}
+	acc := accumulator{seen: map[objectKey]bool{}}
+	complete := true
+	for _, ci := range fetch {
+		cr := &res.Collections[ci]
 		var items []json.RawMessage
-		err := s.upstream(ctx, func(ctx context.Context) (err error) {
-			items, _, err = s.cfg.Upstream.Query(ctx, h.Collection, q, s.cfg.MaxItems)
+		err := s.call(ctx, func(ctx context.Context) (err error) {
+			items, _, err = s.cfg.Upstream.Query(ctx, cr.Collection, q, s.cfg.MaxItems)
 			return err
 		})
-		if err != nil {
-			return Result{}, fmt.Errorf("collection %s: %w", h.Collection, err)
+		var busy *BusyError
+		switch {
+		case errors.As(err, &busy), ctx.Err() != nil:
+			return Result{}, false, err // the credential is paused, or the caller gone: nothing more now
+		case err != nil:
+			cr.Skipped = append(cr.Skipped, "query failed: "+err.Error())
+			complete = false
+			continue
 		}
 		items = items[:min(len(items), s.cfg.MaxItems)]
-		acc.mapItems(s.cfg.Mapper, &cr, items)
+		acc.mapItems(s.cfg.Mapper, cr, items)
 		s.count(0, len(items))
-		res.Collections = append(res.Collections, cr)
 	}
 	res.Objects = acc.objects
-	return res, nil
+	s.forgetHits(q)
+	return res, complete, nil
+}
+
+// maxCollections is how many collections one lookup fetches.
+func (s *Service) maxCollections() int { return max(s.cfg.Burst-1, 1) }
+
+// globalSearch asks which collections hold matches, or reuses the answer
+// a lookup that then ran out of budget got.
+func (s *Service) globalSearch(ctx context.Context, q string) ([]Hit, error) {
+	s.mu.Lock()
+	h, ok := s.hits[q]
+	s.mu.Unlock()
+	if ok && s.cfg.Now().Before(h.expires) {
+		return h.hits, nil
+	}
+	if err := s.take(ctx, 1); err != nil {
+		return nil, err
+	}
+	var hits []Hit
+	err := s.call(ctx, func(ctx context.Context) (err error) {
+		hits, err = s.cfg.Upstream.GlobalSearch(ctx, q)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.hits) >= s.cfg.CacheEntries {
+		clear(s.hits) // a bound, not a policy: these live only until the retry
+	}
+	s.hits[q] = cachedHits{hits: hits, expires: s.cfg.Now().Add(max(s.cfg.CacheTTL, time.Minute))}
+	return hits, nil
+}
+
+func (s *Service) forgetHits(q string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.hits, q)
 }
 
 // cachedRun answers key from the cache, or runs it once for all callers
-// asking at the same time and caches what it found.
-func (s *Service) cachedRun(ctx context.Context, key string, run func(context.Context) (Result, error)) (Result, error) {
+// asking at the same time and caches what it found when complete.
+func (s *Service) cachedRun(ctx context.Context, key string, run func(context.Context) (Result, bool, error)) (Result, error) {
 	s.count(1, 0)
 	if res, ok := s.fromCache(key); ok {
 		return res, nil
@@ -247,8 +321,8 @@ func (s *Service) cachedRun(ctx context.Context, key string, run func(context.Co
 		// fail the others waiting on the same lookup.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.Timeout)
 		defer cancel()
-		res, err := run(rctx)
-		if err == nil {
+		res, complete, err := run(rctx)
+		if err == nil && complete {
 			s.store(key, res)
 		}
 		return res, err
@@ -293,24 +367,39 @@ func (s *Service) store(key string, res Result) {
 	}
 }
 
-// upstream makes one upstream request within the lookup budget: it takes
-// a token (waiting at most MaxWait), then calls do, timing it.
-func (s *Service) upstream(ctx context.Context, do func(context.Context) error) error {
-	r := s.budget.ReserveN(s.cfg.Now(), 1)
-	if d := r.DelayFrom(s.cfg.Now()); d > 0 {
-		if d > s.cfg.MaxWait {
-			r.CancelAt(s.cfg.Now())
-			return &BusyError{RetryAfter: d, Reason: "the lookup budget of Group-IB API requests is spent"}
-		}
-		t := time.NewTimer(d)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			r.CancelAt(s.cfg.Now())
-			return ctx.Err()
-		}
+// take takes n tokens of the lookup budget at once, waiting at most
+// MaxWait for them; otherwise it takes none and says when they will be
+// there.
+func (s *Service) take(ctx context.Context, n int) error {
+	if n == 0 {
+		return nil
 	}
+	now := s.cfg.Now()
+	r := s.budget.ReserveN(now, n)
+	if !r.OK() { // more than the burst: cannot happen with maxCollections
+		return &BusyError{RetryAfter: time.Minute, Reason: fmt.Sprintf("a lookup needs %d Group-IB requests, more than the lookup budget's burst", n)}
+	}
+	d := r.DelayFrom(now)
+	if d > s.cfg.MaxWait {
+		r.CancelAt(now)
+		return &BusyError{RetryAfter: d, Reason: "the lookup budget of Group-IB API requests is spent"}
+	}
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d) // at most MaxWait: the command line's patience; serve's is 0
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		r.CancelAt(s.cfg.Now())
+		return ctx.Err()
+	}
+}
+
+// call makes one upstream request, paid for by take, and times it.
+func (s *Service) call(ctx context.Context, do func(context.Context) error) error {
 	start := time.Now()
 	err := do(ctx)
 	s.mu.Lock()

@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"net/http/httptest"
 	"sync"
 	"testing"
@@ -169,4 +172,93 @@ func TestUnknownValueAndBadQuery(t *testing.T) {
 	_, err = svc.Lookup(context.Background(), "   ")
 	assert.ErrorIs(t, err, lookup.ErrBadQuery)
 	assert.Equal(t, before, sim.Requests())
+}
+
+// valueIn returns an address the items of exactly n of the simulated
+// collections hold.
+func valueIn(t *testing.T, sim *gibsim.Simulator, n int) (string, []string) {
+	t.Helper()
+	in := map[string][]string{}
+	for _, c := range collections {
+		for _, a := range addresses(t, sim, c) {
+			if !slices.Contains(in[a], c) {
+				in[a] = append(in[a], c)
+			}
+		}
+	}
+	for _, a := range slices.Sorted(maps.Keys(in)) {
+		if len(in[a]) == n {
+			return a, in[a]
+		}
+	}
+	t.Fatalf("no address in %d collections", n)
+	return "", nil
+}
+
+// A value in more collections than a lookup may ask about is answered for
+// as many as it may, and says so for the rest: it never needs more
+// requests than the budget's burst, so it can always be answered.
+func TestLookupFetchesAtMostBurstLessOneCollections(t *testing.T) {
+	sim, svc, _ := setup(t, func(c *lookup.Config) { c.Budget, c.Burst = 0.5, 3 })
+	value, in := valueIn(t, sim, 3)
+	before := sim.Requests()
+	res, err := svc.Lookup(context.Background(), value)
+	require.NoError(t, err)
+	assert.Equal(t, int64(3), sim.Requests()-before, "the global search and two collections")
+	require.Len(t, res.Collections, len(in))
+	fetched := 0
+	for _, c := range res.Collections {
+		if c.Fetched > 0 {
+			fetched++
+		} else {
+			assert.Contains(t, strings.Join(c.Skipped, " "), "at most 2 collections")
+		}
+	}
+	assert.Equal(t, 2, fetched)
+}
+
+// A lookup that cannot pay for its collections spends nothing on them and
+// keeps its global search for the retry.
+func TestLookupOutOfBudgetKeepsItsGlobalSearch(t *testing.T) {
+	sim, svc, clock := setup(t, func(c *lookup.Config) { c.Budget, c.Burst = 0.5, 3 })
+	value, _ := valueIn(t, sim, 3)
+	for _, unknown := range []string{"203.0.113.1", "203.0.113.2"} { // a global search each: 2 of the 3 tokens
+		_, err := svc.Lookup(context.Background(), unknown)
+		require.NoError(t, err)
+	}
+	before := sim.Requests()
+	_, err := svc.Lookup(context.Background(), value) // the global search takes the last token
+	var be *lookup.BusyError
+	require.ErrorAs(t, err, &be)
+	assert.Equal(t, int64(1), sim.Requests()-before, "only the global search was sent")
+	assert.Equal(t, 4*time.Second, be.RetryAfter, "two tokens at 0.5/s")
+	clock.Advance(be.RetryAfter)
+	before = sim.Requests()
+	res, err := svc.Lookup(context.Background(), value)
+	require.NoError(t, err)
+	assert.Equal(t, int64(2), sim.Requests()-before, "two collections, not the global search again")
+	assert.Len(t, res.Collections, 3)
+}
+
+// One collection failing leaves the others' answer, which names the
+// failure and is not cached.
+func TestLookupCollectionFailureIsPartial(t *testing.T) {
+	sim, svc, _ := setup(t, nil)
+	value, in := valueIn(t, sim, 3)
+	sim.Inject(gibsim.Fault{Kind: gibsim.FaultServerError, Collection: in[0], Status: 500, Times: 100})
+	res, err := svc.Lookup(context.Background(), value)
+	require.NoError(t, err)
+	require.Len(t, res.Collections, 3)
+	for _, c := range res.Collections {
+		if c.Collection == in[0] {
+			assert.Zero(t, c.Fetched)
+			assert.Contains(t, strings.Join(c.Skipped, " "), "query failed")
+		} else {
+			assert.Positive(t, c.Fetched)
+		}
+	}
+	assert.NotEmpty(t, res.Objects)
+	res, err = svc.Lookup(context.Background(), value)
+	require.NoError(t, err)
+	assert.False(t, res.Cached, "a partial answer is asked again")
 }

@@ -93,11 +93,16 @@ func (s *Server) handleLookup(c echo.Context) error {
 				Description: busy.Reason + "; retry later, or ask with local=only for what this server holds"}
 		case errors.Is(err, lookup.ErrBadQuery):
 			return badRequest("%v", err)
+		case err != nil && c.Request().Context().Err() != nil:
+			return err // the client left: nobody to answer
 		case err != nil:
-			// What this server holds is still an answer: the header says
+			// What this server holds is still an answer: the headers say
 			// the rest is missing.
 			s.log.Warn("lookup failed upstream", "error", err.Error())
 			h.Set(headerLookupUpstream, "error")
+			if keep != nil {
+				h.Set(headerLookupStored, "0")
+			}
 			c.Set(ctxObjects, len(objects))
 			return writeBundle(c, objects)
 		}
@@ -130,8 +135,8 @@ func (s *Server) lookupTarget(c echo.Context, name string, localOnly bool) (*col
 	if name == "" {
 		return nil, nil
 	}
-	if localOnly {
-		return nil, badRequest("store= keeps what Group-IB returns: it does not go with local=only")
+	if localOnly || s.cfg.Lookup == nil {
+		return nil, badRequest("store= keeps what Group-IB returns: it needs Group-IB lookups (credentials configured), without local=only")
 	}
 	coll := rootOf(c).collections[name]
 	if coll == nil || !principalOf(c).permission(coll.Collection).Write {

@@ -33,7 +33,8 @@ type groupibConfig struct {
 type gibLookupConfig struct {
 	// Budget is the Group-IB requests per second lookups may make, Burst
 	// how many at once: less than the credential's rate_limit, so that
-	// ingest always keeps the rest. Default: half the rate_limit, burst 5.
+	// ingest always keeps the rest. A lookup asks about at most Burst-1
+	// collections. Default: half the rate_limit, burst 5.
 	Budget float64 `yaml:"budget"`
 	Burst  int     `yaml:"burst"`
 	// CacheTTL is how long an answer is reused for the same query (default
@@ -128,8 +129,9 @@ func (c *Config) validateGroupIB(p *problems) {
 	if g.RateLimit <= 0 || g.Burst < 1 {
 		p.add("groupib.rate_limit", "rate_limit must be positive and burst at least 1")
 	}
-	if l := g.Lookup; l.Budget < 0 || l.Budget >= g.RateLimit && g.RateLimit > 0 || l.Burst < 1 {
-		p.add("groupib.lookup.budget", "must be below rate_limit (%g), so that ingest keeps part of the quota, with burst at least 1", g.RateLimit)
+	if l := g.Lookup; l.Budget < 0 || l.Budget >= g.RateLimit && g.RateLimit > 0 || l.Burst < 2 {
+		p.add("groupib.lookup.budget", "must be below rate_limit (%g), so that ingest keeps part of the quota, with burst at least 2 "+
+			"(a lookup asks about at most burst-1 collections)", g.RateLimit)
 	}
 	if l := g.Lookup; l.CacheTTL < 0 || l.MaxItems < 1 || l.MaxItems > 1000 {
 		p.add("groupib.lookup", "cache_ttl must not be negative, max_items from 1 to 1000")

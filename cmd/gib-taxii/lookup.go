@@ -17,6 +17,7 @@ import (
 	"github.com/gib-taxii/gib-taxii/lookup"
 	"github.com/gib-taxii/gib-taxii/mapping"
 	"github.com/gib-taxii/gib-taxii/storage"
+	"github.com/gib-taxii/gib-taxii/storage/boltstore"
 	"github.com/google/uuid"
 )
 
@@ -73,6 +74,16 @@ func runLookup(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The store first: if serve holds it, say so before any quota is spent.
+	var keepTo func([]storage.Object) error
+	if *keep != "" {
+		store, coll, err := openCollection(e, *configPath, *keep)
+		if err != nil {
+			return fmt.Errorf("lookup: --store %s: %w", *keep, err)
+		}
+		defer store.Close()
+		keepTo = func(found []storage.Object) error { return keepFound(e, store, coll, found) }
+	}
 	var res lookup.Result
 	if one {
 		res, err = svc.Item(ctx, *collection, *id)
@@ -82,8 +93,8 @@ func runLookup(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("lookup: %w", err)
 	}
-	if *keep != "" {
-		if err := keepFound(e, *configPath, *keep, res.Objects); err != nil {
+	if keepTo != nil {
+		if err := keepTo(res.Objects); err != nil {
 			return fmt.Errorf("lookup: --store %s: %w", *keep, err)
 		}
 	}
@@ -97,12 +108,7 @@ func runLookup(ctx context.Context, e env, args []string) error {
 
 // keepFound commits the objects found to a collection in one transaction,
 // keeping the types it takes, and says how many versions were new.
-func keepFound(e env, configPath, collection string, found []storage.Object) error {
-	store, coll, err := openCollection(e, configPath, collection)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
+func keepFound(e env, store *boltstore.Store, coll collectionConfig, found []storage.Object) error {
 	var objs []storage.Object
 	for _, o := range found {
 		if len(coll.Types) == 0 || slices.Contains(coll.Types, o.Type) {
@@ -113,7 +119,11 @@ func keepFound(e env, configPath, collection string, found []storage.Object) err
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stderr, "stored %d new object versions in %s (%d were there already)\n", res.Added, collection, res.Unchanged)
+	name := coll.Alias
+	if name == "" {
+		name = coll.ID
+	}
+	fmt.Fprintf(e.stderr, "stored %d new object versions in %s (%d were there already)\n", res.Added, name, res.Unchanged)
 	return nil
 }
 
