@@ -1,4 +1,4 @@
-package boltstore
+package storagetest
 
 import (
 	"context"
@@ -17,15 +17,15 @@ import (
 // later versions and deletions) agree with a model of what is stored, by
 // the unfiltered scan, by type and by id. The cleanup check then verifies
 // every flag against the ids bucket.
-func TestFirstAndLastFollowArrivalsAndDeletions(t *testing.T) {
-	s := MustOpen(t, Options{Now: newClock().Now})
+func testFirstAndLastFollowArrivalsAndDeletions(t *testing.T, b Backend) {
+	s := b.Open(t, Options{Now: NewClock().Now})
 	r := rand.New(rand.NewPCG(7, 7))
-	stored := map[int][]int{} // object -> versions (hours after t0), sorted
+	stored := map[int][]int{} // object -> versions (hours after T0), sorted
 	for step := range 300 {
 		obj, v := r.IntN(5), r.IntN(12)
 		if r.IntN(4) == 0 && len(stored[obj]) > 0 {
-			which := []storage.Versions{{First: true}, {Last: true}, {At: []time.Time{t0.Add(time.Duration(stored[obj][r.IntN(len(stored[obj]))]) * time.Hour)}}}[r.IntN(3)]
-			_, err := s.Delete(context.Background(), storage.Deletion{Collection: "c", ID: id("malware", obj), Versions: which})
+			which := []storage.Versions{{First: true}, {Last: true}, {At: []time.Time{T0.Add(time.Duration(stored[obj][r.IntN(len(stored[obj]))]) * time.Hour)}}}[r.IntN(3)]
+			_, err := s.Delete(context.Background(), storage.Deletion{Collection: "c", ID: ID("malware", obj), Versions: which})
 			require.NoError(t, err)
 			vs := stored[obj]
 			switch {
@@ -34,11 +34,11 @@ func TestFirstAndLastFollowArrivalsAndDeletions(t *testing.T) {
 			case which.Last:
 				stored[obj] = vs[:len(vs)-1]
 			default:
-				at := int(which.At[0].Sub(t0) / time.Hour)
+				at := int(which.At[0].Sub(T0) / time.Hour)
 				stored[obj] = slices.DeleteFunc(slices.Clone(vs), func(x int) bool { return x == at })
 			}
 		} else {
-			mustCommit(t, s, "c", stix(t, "malware", obj, t0.Add(time.Duration(v)*time.Hour)))
+			MustCommit(t, s, "c", Object(t, "malware", obj, T0.Add(time.Duration(v)*time.Hour)))
 			if !slices.Contains(stored[obj], v) {
 				stored[obj] = append(stored[obj], v)
 				slices.Sort(stored[obj])
@@ -54,12 +54,12 @@ func TestFirstAndLastFollowArrivalsAndDeletions(t *testing.T) {
 		for _, q := range []storage.Query{{}, {Types: []string{"malware"}}} {
 			q.Collection = "c"
 			q.Versions = storage.Versions{First: true}
-			assert.ElementsMatch(t, firsts, keys(mustRecords(t, s, q)), "step %d: first", step)
+			assert.ElementsMatch(t, firsts, keys(MustRecords(t, s, q)), "step %d: first", step)
 			q.Versions = storage.Versions{Last: true}
-			assert.ElementsMatch(t, lasts, keys(mustRecords(t, s, q)), "step %d: last", step)
+			assert.ElementsMatch(t, lasts, keys(MustRecords(t, s, q)), "step %d: last", step)
 		}
 		o := r.IntN(5)
-		p := mustRecords(t, s, storage.Query{Collection: "c", IDs: []string{id("malware", o)}, Versions: storage.Versions{First: true, Last: true}})
+		p := MustRecords(t, s, storage.Query{Collection: "c", IDs: []string{ID("malware", o)}, Versions: storage.Versions{First: true, Last: true}})
 		var want []string
 		if vs := stored[o]; len(vs) > 0 {
 			want = slices.Compact([]string{key(o, vs[0]), key(o, vs[len(vs)-1])})
@@ -69,7 +69,7 @@ func TestFirstAndLastFollowArrivalsAndDeletions(t *testing.T) {
 }
 
 func key(obj, hours int) string {
-	return id("malware", obj) + "@" + t0.Add(time.Duration(hours)*time.Hour).Format(time.RFC3339)
+	return ID("malware", obj) + "@" + T0.Add(time.Duration(hours)*time.Hour).Format(time.RFC3339)
 }
 
 func keys(p storage.Page) []string {
@@ -78,4 +78,8 @@ func keys(p storage.Page) []string {
 		out = append(out, r.ID+"@"+r.Version.Format(time.RFC3339))
 	}
 	return out
+}
+
+var flagsTests = []test{
+	{"FirstAndLastFollowArrivalsAndDeletions", testFirstAndLastFollowArrivalsAndDeletions},
 }
