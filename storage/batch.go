@@ -1,6 +1,9 @@
 package storage
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Write adds objects to one collection.
 type Write struct {
@@ -80,4 +83,31 @@ type Deletion struct {
 	Versions Versions
 	// SpecVersions, if set, must include the stored spec_version.
 	SpecVersions []string
+}
+
+// Select splits an object's stored versions, given oldest first by their
+// effective version (an unversioned object's is its date_added), into
+// the positions d removes and those it keeps. Only spec_version 2.1 is
+// stored, so a spec_version filter selects every version or none.
+func (d Deletion) Select(versions []time.Time) (doomed, kept []int) {
+	all := make([]int, len(versions))
+	for i := range all {
+		all[i] = i
+	}
+	if len(d.SpecVersions) > 0 && !slices.Contains(d.SpecVersions, SpecVersion) {
+		return nil, all
+	}
+	v := d.Versions
+	at := map[int64]bool{}
+	for _, t := range v.At {
+		at[t.UnixMicro()] = true
+	}
+	for i, version := range versions {
+		if v.IsZero() || v.All || (v.First && i == 0) || (v.Last && i == len(versions)-1) || at[version.UnixMicro()] {
+			doomed = append(doomed, i)
+		} else {
+			kept = append(kept, i)
+		}
+	}
+	return doomed, kept
 }

@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"slices"
 	"strings"
+	"time"
 
 	"github.com/gib-taxii/gib-taxii/storage"
 	bolt "go.etcd.io/bbolt"
@@ -47,10 +47,15 @@ func (s *Store) Delete(ctx context.Context, d storage.Deletion) (int, error) {
 		if err != nil {
 			return err
 		}
-		doomed, kept := selectVersions(all, d)
-		if len(doomed) == 0 {
+		versions := make([]time.Time, len(all))
+		for i, v := range all {
+			versions[i] = v.version.time()
+		}
+		doomedAt, keptAt := d.Select(versions)
+		if len(doomedAt) == 0 {
 			return storage.ErrNotFound
 		}
+		doomed, kept := pick(all, doomedAt), pick(all, keptAt)
 		// Remember the latest date_added before its record may go.
 		if err := coll.Put(keyLastAdded, lastAdded(coll, cw.records).appendTo(nil)); err != nil {
 			return err
@@ -93,27 +98,12 @@ func (cw *collectionWriter) storedVersions(id string) ([]storedVersion, error) {
 	return out, nil
 }
 
-// selectVersions splits the versions into those d selects and the rest.
-// Only spec_version 2.1 is stored, so a spec_version filter either keeps
-// every version or none.
-func selectVersions(all []storedVersion, d storage.Deletion) (doomed, kept []storedVersion) {
-	if len(d.SpecVersions) > 0 && !slices.Contains(d.SpecVersions, storage.SpecVersion) {
-		return nil, all
+func pick(all []storedVersion, at []int) []storedVersion {
+	out := make([]storedVersion, len(at))
+	for i, j := range at {
+		out[i] = all[j]
 	}
-	v := d.Versions
-	at := map[stamp]bool{}
-	for _, t := range v.At {
-		at[stampOf(t)] = true
-	}
-	for i, sv := range all {
-		selected := v.IsZero() || v.All || (v.First && i == 0) || (v.Last && i == len(all)-1) || at[sv.version]
-		if selected {
-			doomed = append(doomed, sv)
-		} else {
-			kept = append(kept, sv)
-		}
-	}
-	return doomed, kept
+	return out
 }
 
 // remove deletes one version: its record, ids, types and values entries.

@@ -73,7 +73,7 @@ func openChecked(tb testing.TB, path string, opts Options) *Store {
 type boltBackend struct{ path string }
 
 func (b boltBackend) Open(tb testing.TB, o storagetest.Options) storage.Store {
-	return openChecked(tb, b.path, Options{Now: o.Now, MaxLimit: o.MaxLimit, ScanBudget: o.ScanBudget})
+	return openChecked(tb, b.path, Options{Now: o.Now, MaxLimit: o.MaxLimit})
 }
 
 // The storage contract's conformance suite, on bbolt files.

@@ -150,31 +150,6 @@ func testRecordsPageBoundaries(t *testing.T, b Backend) {
 	assert.False(t, page.More, "exactly limit records left")
 }
 
-func testRecordsScanBudgetEndsPageEarly(t *testing.T, b Backend) {
-	s := b.Open(t, Options{ScanBudget: 5})
-	var objs []storage.Object
-	for i := range 12 {
-		objs = append(objs, Object(t, "indicator", i, T0))
-	}
-	objs = append(objs, Object(t, "indicator", 99, T0.Add(time.Hour)))
-	MustCommit(t, s, "c1", objs...)
-
-	// Only the last entry has this version: each page examines 5 entries.
-	q := storage.Query{Collection: "c1", Versions: storage.Versions{At: []time.Time{T0.Add(time.Hour)}}}
-	var pages int
-	var got []string
-	for pages = 1; pages < 10; pages++ {
-		page := MustRecords(t, s, q)
-		got = append(got, IDs(page)...)
-		if !page.More {
-			break
-		}
-		q.Resume = page.Next
-	}
-	assert.Equal(t, []string{ID("indicator", 99)}, got)
-	assert.Equal(t, 3, pages, "13 entries at 5 per page")
-}
-
 func testRecordsWithoutObjects(t *testing.T, b Backend) {
 	s, _ := versionedStore(t, b)
 	page := MustRecords(t, s, storage.Query{Collection: "c1", WithoutObjects: true})
@@ -263,7 +238,6 @@ var recordsTests = []test{
 	{"RecordsVersionSelection", testRecordsVersionSelection},
 	{"RecordsAddedAfterIsExclusive", testRecordsAddedAfterIsExclusive},
 	{"RecordsPageBoundaries", testRecordsPageBoundaries},
-	{"RecordsScanBudgetEndsPageEarly", testRecordsScanBudgetEndsPageEarly},
 	{"RecordsWithoutObjects", testRecordsWithoutObjects},
 	{"UnversionedObjects", testUnversionedObjects},
 	{"ObjectExists", testObjectExists},

@@ -18,9 +18,8 @@ import (
 type Options struct {
 	// Now is the clock date_added is taken from (default time.Now).
 	Now func() time.Time
-	// MaxLimit caps Query.Limit (default 1000); ScanBudget caps the
-	// entries one query examines (default the backend's).
-	MaxLimit, ScanBudget int
+	// MaxLimit caps Query.Limit (default 1000).
+	MaxLimit int
 }
 
 // Backend opens stores at one place (a file, a database schema): Open
