@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -37,8 +39,19 @@ type mappingsConfig struct {
 }
 
 type storageConfig struct {
-	Path   string       `yaml:"path"`
-	Backup backupConfig `yaml:"backup"`
+	Path     string         `yaml:"path"`
+	Backup   backupConfig   `yaml:"backup"`
+	Postgres postgresConfig `yaml:"postgres"`
+}
+
+// postgresConfig puts the store in PostgreSQL instead of the bbolt file
+// at path: for several gib-taxii processes serving one database.
+type postgresConfig struct {
+	// URL is the database (postgres://user@host:5432/db?sslmode=...); the
+	// password may come from GIB_TAXII_POSTGRES_PASSWORD or the file named
+	// by GIB_TAXII_POSTGRES_PASSWORD_FILE, and the whole URL from
+	// GIB_TAXII_POSTGRES_URL.
+	URL string `yaml:"url"`
 }
 
 // backupConfig makes serve write consistent snapshots of the store.
@@ -177,8 +190,37 @@ func parseConfig(raw []byte, getenv func(string) string) (Config, error) {
 	if err := cfg.GroupIB.applyEnv(getenv); err != nil {
 		return Config{}, err
 	}
+	if err := cfg.Storage.Postgres.applyEnv(getenv); err != nil {
+		return Config{}, err
+	}
 	if err := cfg.validate(); err != nil {
 		return Config{}, err
 	}
 	return cfg, nil
+}
+
+// applyEnv takes the URL, or the password, from the environment when set
+// there: a password belongs in a secret, not in the file.
+func (p *postgresConfig) applyEnv(getenv func(string) string) error {
+	if v := getenv("GIB_TAXII_POSTGRES_URL"); v != "" {
+		p.URL = v
+	}
+	password := getenv("GIB_TAXII_POSTGRES_PASSWORD")
+	if file := getenv("GIB_TAXII_POSTGRES_PASSWORD_FILE"); file != "" {
+		raw, err := os.ReadFile(file)
+		if err != nil {
+			return fmt.Errorf("GIB_TAXII_POSTGRES_PASSWORD_FILE: %w", err)
+		}
+		password = strings.TrimSpace(string(raw))
+	}
+	if password == "" || p.URL == "" {
+		return nil
+	}
+	u, err := url.Parse(p.URL)
+	if err != nil || u.User == nil {
+		return errors.New("storage.postgres.url: a password from the environment needs a URL of the form postgres://user@host/db")
+	}
+	u.User = url.UserPassword(u.User.Username(), password)
+	p.URL = u.String()
+	return nil
 }

@@ -36,8 +36,16 @@ var (
 
 func (c *Config) validate() error {
 	var p problems
-	if c.Storage.Path == "" {
-		p.add("storage.path", "is required")
+	if c.Storage.Path == "" && c.Storage.Postgres.URL == "" {
+		p.add("storage.path", "is required (or storage.postgres.url)")
+	}
+	if pg := c.Storage.Postgres.URL; pg != "" {
+		if u, err := url.Parse(pg); err != nil || u.Scheme != "postgres" && u.Scheme != "postgresql" {
+			p.add("storage.postgres.url", "is not a URL such as postgres://gib@db.example.com:5432/gib")
+		}
+		if c.Storage.Backup.Dir != "" {
+			p.add("storage.backup.dir", "backs up the bbolt file only: with storage.postgres, back up the database (pg_dump, replicas)")
+		}
 	}
 	if b := c.Storage.Backup; b.Dir != "" && (b.Interval < time.Minute || b.Keep < 1) {
 		p.add("storage.backup", "interval must be at least 1m and keep at least 1")

@@ -17,12 +17,23 @@ const receiptsPrunedPerCommit = 256
 // Commit writes a batch in one transaction: every object of every write,
 // the cursor and the receipt, or nothing.
 func (s *Store) Commit(ctx context.Context, b storage.Batch) (storage.CommitResult, error) {
+	return s.commit(ctx, b, nil)
+}
+
+// commit runs a batch in one transaction, after check (when set) passes
+// in it.
+func (s *Store) commit(ctx context.Context, b storage.Batch, check func(context.Context, pgx.Tx) error) (storage.CommitResult, error) {
 	var res storage.CommitResult
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		res = storage.CommitResult{}
+		if check != nil {
+			if err := check(ctx, tx); err != nil {
+				return err
+			}
+		}
 		for i, w := range b.Writes {
 			if err := s.writeCollection(ctx, tx, i, w, &res); err != nil {
 				return err
