@@ -21,10 +21,16 @@ type CollectionHealth struct {
 type Check func(ctx context.Context) (map[string]CollectionHealth, error)
 
 type readiness struct {
-	Status      string                      `json:"status"` // ok, degraded or unavailable
-	Store       string                      `json:"store"`
+	Status string `json:"status"` // ok, degraded or unavailable
+	Store  string `json:"store"`
+	// Ingest is this replica's part when replicas share a database:
+	// "leader" (it runs ingest) or "standby".
+	Ingest      string                      `json:"ingest,omitempty"`
 	Collections map[string]CollectionHealth `json:"collections,omitempty"`
 }
+
+// Role says a replica's ingest part ("leader", "standby"), or "" alone.
+type Role func() string
 
 // Healthz answers while the process serves requests.
 func Healthz(w http.ResponseWriter, _ *http.Request) {
@@ -35,14 +41,14 @@ func Healthz(w http.ResponseWriter, _ *http.Request) {
 // with status "degraded" and the reasons when a collection's ingest is
 // stopped (bad credentials, IP not allow-listed) or failing: the TAXII API
 // still serves what is stored.
-func Readyz(check Check) http.HandlerFunc { return readyz(check, false) }
+func Readyz(check Check, role Role) http.HandlerFunc { return readyz(check, role, false) }
 
 // ReadyzBare answers like Readyz with the status alone: for ports that
 // anyone may reach, where error texts (file paths) and ingest details
 // have no place.
-func ReadyzBare(check Check) http.HandlerFunc { return readyz(check, true) }
+func ReadyzBare(check Check) http.HandlerFunc { return readyz(check, nil, true) }
 
-func readyz(check Check, bare bool) http.HandlerFunc {
+func readyz(check Check, role Role, bare bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 		defer cancel()
@@ -50,6 +56,9 @@ func readyz(check Check, bare bool) http.HandlerFunc {
 		status, res := http.StatusOK, readiness{Status: "ok", Store: "ok", Collections: cols}
 		if err != nil {
 			status, res = http.StatusServiceUnavailable, readiness{Status: "unavailable", Store: err.Error()}
+		}
+		if role != nil {
+			res.Ingest = role()
 		}
 		for _, c := range cols {
 			if c.Status == "degraded" {

@@ -27,7 +27,7 @@ func TestReadyz(t *testing.T) {
 	}
 	for name, tc := range cases {
 		rec := httptest.NewRecorder()
-		Readyz(tc.check)(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+		Readyz(tc.check, nil)(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
 		assert.Equal(t, tc.status, rec.Code, name)
 		assert.JSONEq(t, tc.body, rec.Body.String(), name)
 		assert.Equal(t, "application/json", rec.Header().Get("Content-Type"))

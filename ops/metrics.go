@@ -174,3 +174,16 @@ func (m *Metrics) WatchLookups(stats func() LookupStats) {
 			func() float64 { return c.value(stats()) }))
 	}
 }
+
+// WatchLeader registers gib_taxii_ingest_leader: 1 on the replica that
+// holds the ingest lease, 0 on the others. Call it once.
+func (m *Metrics) WatchLeader(leading func() bool) {
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "gib_taxii_ingest_leader", Help: "1 when this replica runs ingest (it holds the ingest lease).",
+	}, func() float64 {
+		if leading() {
+			return 1
+		}
+		return 0
+	}))
+}

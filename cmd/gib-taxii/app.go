@@ -16,6 +16,7 @@ import (
 	"github.com/gib-taxii/gib-taxii/ops"
 	"github.com/gib-taxii/gib-taxii/storage"
 	"github.com/gib-taxii/gib-taxii/storage/boltstore"
+	"github.com/gib-taxii/gib-taxii/storage/pgstore"
 	"github.com/gib-taxii/gib-taxii/taxii"
 )
 
@@ -28,9 +29,12 @@ var _ ingest.Store = (*boltstore.Store)(nil)
 // app is the running server: the store, the Group-IB ingest loops writing
 // into it, and the TAXII API reading from it.
 type app struct {
-	cfg      Config
-	log      *slog.Logger
-	store    *boltstore.Store
+	cfg   Config
+	log   *slog.Logger
+	store servedStore
+	// fence is ingest's view of a PostgreSQL store: commits only while
+	// this process holds the ingest lease (nil for bbolt).
+	fence    *leaderFence
 	runner   *ingest.Runner // nil when no Group-IB collection is enabled
 	metrics  *ops.Metrics
 	http     *http.Server
@@ -53,7 +57,9 @@ func openApp(cfg Config, log *slog.Logger) (*app, error) {
 	}
 	// Nothing writes (TAXII clients included) until the start-up page
 	// check has passed; reads are served meanwhile.
-	store.HoldWrites()
+	if bs, ok := store.(*boltstore.Store); ok {
+		bs.HoldWrites()
+	}
 	a := &app{cfg: cfg, log: log, store: store, metrics: ops.NewMetrics(cfg.Storage.Path)}
 	tc := cfg.taxiiConfig(store.PagingKey(), log.With("component", "taxii"))
 	tc.Metrics = a.metrics
@@ -82,11 +88,19 @@ func openApp(cfg Config, log *slog.Logger) (*app, error) {
 		_ = store.Close()
 		return nil, fmt.Errorf("taxii server: %w", err)
 	}
-	if a.runner, err = newRunner(cfg, client, engine, store, log, a.metrics); err != nil {
+	var ingestStore ingest.Store = store
+	if pg, ok := store.(*pgstore.Store); ok {
+		a.fence = &leaderFence{store: pg}
+		ingestStore = a.fence
+	}
+	if a.runner, err = newRunner(cfg, client, engine, ingestStore, log, a.metrics); err != nil {
 		_ = store.Close()
 		return nil, err
 	}
 	a.metrics.Watch(func() bool { return store.Fault() != nil }, a.ingestErrors)
+	if a.fence != nil {
+		a.metrics.WatchLeader(a.fence.leading)
+	}
 	a.http = a.newHTTPServer(a.routes(srv.Handler()), cfg.TAXII.MaxHeaderBytes)
 	if a.listener, err = a.listen(); err != nil {
 		_ = store.Close()
@@ -140,7 +154,7 @@ func (a *app) routes(taxiiHandler http.Handler) http.Handler {
 func (a *app) opsRoutes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/healthz", ops.Healthz)
-	mux.Handle("/readyz", ops.Readyz(a.readiness))
+	mux.Handle("/readyz", ops.Readyz(a.readiness, a.ingestRole))
 	mux.Handle("/metrics", a.metrics.Handler())
 	mux.HandleFunc("/collections", a.handleCollections)
 	return mux
@@ -320,7 +334,10 @@ func (a *app) Run(ctx context.Context) error {
 		if !a.startupCheck(ingestCtx) {
 			return
 		}
-		if a.runner != nil {
+		switch {
+		case a.runner != nil && a.fence != nil:
+			loops.Go(func() { a.leadIngest(ingestCtx) })
+		case a.runner != nil:
 			loops.Go(func() { _ = a.runner.Run(ingestCtx) })
 		}
 		if a.cfg.Storage.Backup.Dir != "" {
@@ -356,7 +373,10 @@ func (a *app) pruneStatuses(ctx context.Context) {
 // startupCheck runs the page check (about 1.5 s for a million
 // objects; the full check is "gib-taxii check") before anything writes.
 func (a *app) startupCheck(ctx context.Context) bool {
-	rep, err := a.store.Check(ctx, boltstore.CheckOptions{SkipInvariants: true})
+	rep, checked, err := pageCheck(ctx, a.store)
+	if !checked {
+		return true // PostgreSQL: its server owns its pages
+	}
 	if err != nil {
 		a.log.Error("store check could not run", "error", err.Error())
 		return ctx.Err() == nil

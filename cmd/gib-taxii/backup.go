@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -9,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/gib-taxii/gib-taxii/storage/boltstore"
 )
 
 // runBackups writes a snapshot of the store every interval until ctx
@@ -54,7 +57,12 @@ func (a *app) snapshot(ctx context.Context, dir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	_, err = a.store.Backup(ctx, f)
+	bs, ok := a.store.(*boltstore.Store)
+	if !ok {
+		err = errors.New("backups are of the bbolt file only") // refused by the configuration before
+	} else {
+		_, err = bs.Backup(ctx, f)
+	}
 	if err == nil {
 		err = f.Sync() // on disk before it gets its final name
 	}

@@ -27,6 +27,9 @@ func runCheck(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if cfg.Storage.Postgres.URL != "" {
+		return errors.New("check: checks the bbolt file; with storage.postgres, PostgreSQL checks its own data (amcheck, pg_checksums)")
+	}
 	store, err := boltstore.Open(cfg.Storage.Path, boltstore.Options{Logger: newLogger(e.stderr, cfg.Log).With("component", "store")})
 	if err != nil {
 		return fmt.Errorf("check: %w", err)

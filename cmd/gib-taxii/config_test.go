@@ -84,7 +84,7 @@ func TestConfigYAMLErrorsNameTheLine(t *testing.T) {
 	// The errors speak of keys and values, never of Go types: they once
 	// said "field listne not found in type main.taxiiConfig".
 	cases := map[string]struct{ yaml, want string }{
-		"unknown key": {"storage: {path: x.db, colour: blue}", `line 1: unknown key "colour" under storage (keys there: path, backup)`},
+		"unknown key": {"storage: {path: x.db, colour: blue}", `line 1: unknown key "colour" under storage (keys there: path, backup, postgres)`},
 		"unknown nested key": {"taxii:\n  api_roots:\n    - {path: gib, title: G, colections: []}",
 			`line 3: unknown key "colections" under taxii.api_roots[]; did you mean "collections"?`},
 		"typo at the top":     {"taxi:\n  listen: x", `line 1: unknown key "taxi" at the top level; did you mean "taxii"?`},

@@ -12,7 +12,6 @@ import (
 
 	"github.com/gib-taxii/gib-taxii/mapping"
 	"github.com/gib-taxii/gib-taxii/storage"
-	"github.com/gib-taxii/gib-taxii/storage/boltstore"
 	"github.com/google/uuid"
 )
 
@@ -53,7 +52,7 @@ func runExport(ctx context.Context, e env, args []string) error {
 	// An export reads only some pages: from a damaged file it could
 	// silently leave objects out. The page check (about 1.5 s per million
 	// objects) first.
-	if rep, err := store.Check(ctx, boltstore.CheckOptions{SkipInvariants: true}); err != nil {
+	if rep, _, err := pageCheck(ctx, store); err != nil {
 		return fmt.Errorf("export: %w", err)
 	} else if !rep.OK() {
 		return fmt.Errorf("export: %w", store.Fault())

@@ -10,7 +10,6 @@ import (
 
 	"github.com/gib-taxii/gib-taxii/mapping"
 	"github.com/gib-taxii/gib-taxii/storage"
-	"github.com/gib-taxii/gib-taxii/storage/boltstore"
 	"github.com/gib-taxii/gib-taxii/taxii"
 )
 
@@ -127,7 +126,7 @@ func clip(s string, n int) string {
 
 // openCollection loads the config, opens the store (which fills in
 // generated collection ids) and finds a collection by id or alias.
-func openCollection(e env, configPath, idOrAlias string) (*boltstore.Store, collectionConfig, error) {
+func openCollection(e env, configPath, idOrAlias string) (servedStore, collectionConfig, error) {
 	cfg, err := loadConfig(configPath, e.getenv)
 	if err != nil {
 		return nil, collectionConfig{}, err

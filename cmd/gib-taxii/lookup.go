@@ -17,7 +17,6 @@ import (
 	"github.com/gib-taxii/gib-taxii/lookup"
 	"github.com/gib-taxii/gib-taxii/mapping"
 	"github.com/gib-taxii/gib-taxii/storage"
-	"github.com/gib-taxii/gib-taxii/storage/boltstore"
 	"github.com/google/uuid"
 )
 
@@ -108,7 +107,7 @@ func runLookup(ctx context.Context, e env, args []string) error {
 
 // keepFound commits the objects found to a collection in one transaction,
 // keeping the types it takes, and says how many versions were new.
-func keepFound(e env, store *boltstore.Store, coll collectionConfig, found []storage.Object) error {
+func keepFound(e env, store storage.Store, coll collectionConfig, found []storage.Object) error {
 	var objs []storage.Object
 	for _, o := range found {
 		if len(coll.Types) == 0 || slices.Contains(coll.Types, o.Type) {

@@ -13,7 +13,6 @@ import (
 	"github.com/gib-taxii/gib-taxii/ingest"
 	"github.com/gib-taxii/gib-taxii/ops"
 	"github.com/gib-taxii/gib-taxii/storage"
-	"github.com/gib-taxii/gib-taxii/storage/boltstore"
 )
 
 func runStatus(ctx context.Context, e env, args []string) error {
@@ -48,10 +47,14 @@ func runStatus(ctx context.Context, e env, args []string) error {
 // printStoreCheck runs the page check (about 1.5 s per million
 // objects) so that status never calls a damaged file healthy; the full
 // check is "gib-taxii check".
-func printStoreCheck(ctx context.Context, e env, store *boltstore.Store) error {
-	rep, err := store.Check(ctx, boltstore.CheckOptions{SkipInvariants: true})
+func printStoreCheck(ctx context.Context, e env, store servedStore) error {
+	rep, checked, err := pageCheck(ctx, store)
 	if err != nil {
 		return fmt.Errorf("status: %w", err)
+	}
+	if !checked {
+		fmt.Fprintln(e.stdout, "\nstore: PostgreSQL (its server checks its own pages)")
+		return nil
 	}
 	if !rep.OK() {
 		fmt.Fprintf(e.stdout, "\nstore: DAMAGED (%d problems)\n", rep.Total)
