@@ -35,6 +35,7 @@ func commands() map[string]command {
 		"import":        {"load a STIX 2.1 bundle or TAXII envelope into a collection", runImport},
 		"export":        {"write a collection as a STIX 2.1 bundle", runExport},
 		"lookup":        {"ask Group-IB about a value or an item now, as STIX 2.1 (not stored)", runLookup},
+		"migrate":       {"copy the bbolt store into PostgreSQL (--to postgres), bookmarks and all", runMigrate},
 		"ingest":        {"one pass of Group-IB ingest over every enabled collection (--once)", runIngest},
 		"check":         {"verify the store file: bbolt pages, indexes, every object, ingest state", runCheck},
 		"status":        {"show the TAXII collections and each Group-IB collection's ingest state", runStatus},

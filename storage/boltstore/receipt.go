@@ -86,26 +86,32 @@ func (s *Store) Receipt(ctx context.Context, key string) (storage.Receipt, error
 	}
 	var r storage.Receipt
 	err := s.view(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketReceipts)
-		if b == nil {
-			return storage.ErrNotFound
-		}
-		v := b.Get([]byte(key))
-		if v == nil {
-			return storage.ErrNotFound
-		}
-		if len(v) < 9 || len(v) < 9+int(v[8]) {
-			return fmt.Errorf("%w: receipt %q", errCorrupt, key)
-		}
-		n := int(v[8])
-		r = storage.Receipt{Key: key, Expires: stampAt(v).time(), Owner: string(v[9 : 9+n]),
-			JSON: append([]byte(nil), v[9+n:]...)}
-		return nil
+		var err error
+		r, err = s.receiptIn(tx, key)
+		return err
 	})
 	if err != nil {
 		return storage.Receipt{}, fmt.Errorf("receipt %s: %w", key, err)
 	}
 	return r, nil
+}
+
+// receiptIn reads one receipt in a transaction.
+func (s *Store) receiptIn(tx *bolt.Tx, key string) (storage.Receipt, error) {
+	b := tx.Bucket(bucketReceipts)
+	if b == nil {
+		return storage.Receipt{}, storage.ErrNotFound
+	}
+	v := b.Get([]byte(key))
+	if v == nil {
+		return storage.Receipt{}, storage.ErrNotFound
+	}
+	if len(v) < 9 || len(v) < 9+int(v[8]) {
+		return storage.Receipt{}, fmt.Errorf("%w: receipt %q", errCorrupt, key)
+	}
+	n := int(v[8])
+	return storage.Receipt{Key: key, Expires: stampAt(v).time(), Owner: string(v[9 : 9+n]),
+		JSON: append([]byte(nil), v[9+n:]...)}, nil
 }
 
 // checkReceipts: every receipt decodes and has its expiry entry, and every
