@@ -52,6 +52,9 @@ type postgresConfig struct {
 	// by GIB_TAXII_POSTGRES_PASSWORD_FILE, and the whole URL from
 	// GIB_TAXII_POSTGRES_URL.
 	URL string `yaml:"url"`
+	// ReadURL, if set, is a read replica of the same database that serves
+	// the TAXII reads; writes and ingest stay on URL.
+	ReadURL string `yaml:"read_url"`
 }
 
 // backupConfig makes serve write consistent snapshots of the store.

@@ -43,6 +43,11 @@ func (c *Config) validate() error {
 		if u, err := url.Parse(pg); err != nil || u.Scheme != "postgres" && u.Scheme != "postgresql" {
 			p.add("storage.postgres.url", "is not a URL such as postgres://gib@db.example.com:5432/gib")
 		}
+		if r := c.Storage.Postgres.ReadURL; r != "" {
+			if u, err := url.Parse(r); err != nil || u.Scheme != "postgres" && u.Scheme != "postgresql" {
+				p.add("storage.postgres.read_url", "is not a URL such as postgres://gib@replica.example.com:5432/gib")
+			}
+		}
 		if c.Storage.Backup.Dir != "" {
 			p.add("storage.backup.dir", "backs up the bbolt file only: with storage.postgres, back up the database (pg_dump, replicas)")
 		}

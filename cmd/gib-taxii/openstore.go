@@ -36,7 +36,7 @@ func openStore(cfg *Config, log *slog.Logger) (servedStore, error) {
 	var store servedStore
 	var err error
 	if url := cfg.Storage.Postgres.URL; url != "" {
-		store, err = pgstore.Open(ctx, url, pgstore.Options{MaxLimit: cfg.TAXII.PageSize.Max})
+		store, err = pgstore.Open(ctx, url, pgstore.Options{MaxLimit: cfg.TAXII.PageSize.Max, ReadURL: cfg.Storage.Postgres.ReadURL})
 	} else {
 		store, err = boltstore.Open(cfg.Storage.Path, boltstore.Options{MaxLimit: cfg.TAXII.PageSize.Max, Logger: log.With("component", "store")})
 	}

@@ -35,7 +35,7 @@ func (s *Store) Records(ctx context.Context, q storage.Query) (storage.Page, err
 	}
 	args = append(args, limit+1)
 	sql += fmt.Sprintf(" ORDER BY date_added LIMIT $%d", len(args))
-	rows, err := s.pool.Query(ctx, sql, args...)
+	rows, err := s.reads.Query(ctx, sql, args...)
 	if err != nil {
 		return storage.Page{}, fmt.Errorf("read collection %s: %w", q.Collection, err)
 	}
@@ -148,7 +148,7 @@ func (s *Store) ObjectExists(ctx context.Context, collection, id string) (bool, 
 		return false, ctx.Err()
 	}
 	var found bool
-	err := s.pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM records WHERE collection = $1 AND id = $2)", collection, id).Scan(&found)
+	err := s.reads.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM records WHERE collection = $1 AND id = $2)", collection, id).Scan(&found)
 	return found, err
 }
 
@@ -159,7 +159,7 @@ func (s *Store) ValueRecords(ctx context.Context, collection, value string, limi
 	if value == "" || strings.ContainsRune(value, 0) || limit <= 0 {
 		return nil, ctx.Err()
 	}
-	rows, err := s.pool.Query(ctx, `SELECT r.date_added, r.id, r.version, r.version_text, r.spec_version, r.json
+	rows, err := s.reads.Query(ctx, `SELECT r.date_added, r.id, r.version, r.version_text, r.spec_version, r.json
 		FROM record_values v JOIN records r ON r.collection = v.collection AND r.date_added = v.date_added
 		WHERE v.collection = $1 AND v.value = $2 AND r.is_last ORDER BY v.date_added DESC LIMIT $3`,
 		collection, value, min(limit, s.maxLimit))

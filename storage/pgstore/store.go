@@ -42,11 +42,18 @@ type Options struct {
 	Now func() time.Time
 	// MaxLimit caps Query.Limit. Default 1000.
 	MaxLimit int
+	// ReadURL, if set, is a read replica that serves the TAXII reads
+	// (pages, objects, lookups); writes, cursors and receipts stay on the
+	// primary. Per collection, date_added is given in commit order under
+	// a row lock, and a replica applies commits in order, so a page read
+	// from a lagging replica can be late but never has a hole.
+	ReadURL string
 }
 
 // Store is a PostgreSQL-backed store, safe for concurrent use.
 type Store struct {
 	pool      *pgxpool.Pool
+	reads     *pgxpool.Pool // the read replica's, or pool
 	now       func() time.Time
 	maxLimit  int
 	pagingKey []byte
@@ -68,10 +75,16 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open postgres store: %w", err)
 	}
-	s := &Store{pool: pool, now: opts.Now, maxLimit: opts.MaxLimit}
+	s := &Store{pool: pool, reads: pool, now: opts.Now, maxLimit: opts.MaxLimit}
 	if err := s.initialize(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("open postgres store: %w", err)
+	}
+	if opts.ReadURL != "" {
+		if s.reads, err = pgxpool.New(ctx, opts.ReadURL); err != nil {
+			pool.Close()
+			return nil, fmt.Errorf("open postgres read replica: %w", err)
+		}
 	}
 	return s, nil
 }
@@ -118,7 +131,12 @@ func (s *Store) initialize(ctx context.Context) error {
 
 // Close closes the pool. It is idempotent.
 func (s *Store) Close() error {
-	s.closeOnce.Do(s.pool.Close)
+	s.closeOnce.Do(func() {
+		if s.reads != s.pool {
+			s.reads.Close()
+		}
+		s.pool.Close()
+	})
 	return nil
 }
 

@@ -73,3 +73,19 @@ func TestConformance(t *testing.T) {
 	testURL(t)
 	storagetest.Run(t, func(t *testing.T) storagetest.Backend { return newBackend(t) })
 }
+
+// With a read URL, reads go there: here the same database under a
+// connection that can only read, as a hot standby's would.
+func TestReadURLServesReads(t *testing.T) {
+	b := newBackend(t)
+	ctx := context.Background()
+	s, err := Open(ctx, b.url, Options{ReadURL: b.url + "&default_transaction_read_only=on"})
+	require.NoError(t, err)
+	defer s.Close()
+	storagetest.MustCommit(t, s, "c", storagetest.Object(t, "indicator", 1, storagetest.T0))
+	page := storagetest.MustRecords(t, s, storage.Query{Collection: "c"})
+	require.Equal(t, []string{storagetest.ID("indicator", 1)}, storagetest.IDs(page))
+	var readOnly string
+	require.NoError(t, s.reads.QueryRow(ctx, "SHOW default_transaction_read_only").Scan(&readOnly))
+	require.Equal(t, "on", readOnly, "the reads' pool is the read-only one")
+}
