@@ -1,9 +1,11 @@
 package pgstore
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/gib-taxii/gib-taxii/storage"
@@ -108,7 +110,17 @@ func (s *Store) writeCollection(ctx context.Context, tx pgx.Tx, wi int, w storag
 	if w.Collection == "" {
 		return errors.New("write: empty collection id")
 	}
+	for i, obj := range w.Objects {
+		if !storage.IsID(obj.ID) || !strings.HasPrefix(obj.ID, obj.Type+"--") || len(obj.JSON) == 0 {
+			return fmt.Errorf("collection %s: object %d (%s): %w: object was not built by storage.ParseObject",
+				w.Collection, i, obj.ID, storage.ErrInvalidObject)
+		}
+	}
 	cw, err := s.lockCollection(ctx, tx, w.Collection)
+	if err != nil {
+		return fmt.Errorf("collection %s: %w", w.Collection, err)
+	}
+	known, err := cw.storedVersions(ctx, w.Objects)
 	if err != nil {
 		return fmt.Errorf("collection %s: %w", w.Collection, err)
 	}
@@ -120,11 +132,9 @@ func (s *Store) writeCollection(ctx context.Context, tx pgx.Tx, wi int, w storag
 		reports = make([]storage.ObjectReport, len(w.Objects))
 		res.Reports[wi] = reports
 	}
+	var p pending
 	for i, obj := range w.Objects {
-		outcome, added, err := cw.put(ctx, obj)
-		if err != nil {
-			return fmt.Errorf("collection %s: object %d (%s): %w", w.Collection, i, obj.ID, err)
-		}
+		outcome, added := cw.place(&p, known, obj)
 		if w.Report {
 			reports[i] = storage.ObjectReport{DateAdded: fromMicros(added), New: outcome == putAdded, Conflict: outcome == putConflict}
 		}
@@ -133,6 +143,9 @@ func (s *Store) writeCollection(ctx context.Context, tx pgx.Tx, wi int, w storag
 		} else {
 			res.Unchanged++
 		}
+	}
+	if err := cw.flush(ctx, &p); err != nil {
+		return fmt.Errorf("collection %s: %w", w.Collection, err)
 	}
 	return cw.saveLast(ctx)
 }
@@ -145,57 +158,134 @@ const (
 	putConflict
 )
 
-// put stores one version unless its id and version are stored, setting
-// its first/last flags and taking them from the versions it displaces.
-func (cw *collectionWriter) put(ctx context.Context, obj storage.Object) (putOutcome, int64, error) {
-	if !storage.IsID(obj.ID) || !strings.HasPrefix(obj.ID, obj.Type+"--") || len(obj.JSON) == 0 {
-		return 0, 0, fmt.Errorf("%w: object was not built by storage.ParseObject", storage.ErrInvalidObject)
+// version is one version of an object: stored (row nil), or added by
+// this write (row is its pending insert).
+type version struct {
+	version, added int64
+	json           []byte
+	row            []any
+}
+
+// Columns of a pending records row that flags change.
+const (
+	colFirst = 7
+	colLast  = 8
+)
+
+// pending is what a write sends once it has placed every object: rows
+// to copy, and stored versions that lose their first or last flag.
+type pending struct {
+	records, values   [][]any
+	notFirst, notLast []int64
+}
+
+// storedVersions reads every stored version of the write's objects, by
+// id, oldest first: one query for the whole write.
+func (cw *collectionWriter) storedVersions(ctx context.Context, objs []storage.Object) (map[string][]*version, error) {
+	ids := make([]string, 0, len(objs))
+	for _, o := range objs {
+		ids = append(ids, o.ID)
 	}
-	version := micros(obj.Version)
-	var added int64
-	var stored []byte
-	err := cw.tx.QueryRow(ctx, "SELECT date_added, json FROM records WHERE collection = $1 AND id = $2 AND version = $3",
-		cw.collection, obj.ID, version).Scan(&added, &stored)
-	switch {
-	case err == nil && storage.SameJSON(stored, obj.JSON):
-		return putUnchanged, added, nil
-	case err == nil:
-		return putConflict, added, nil
-	case !errors.Is(err, pgx.ErrNoRows):
-		return 0, 0, err
+	rows, err := cw.tx.Query(ctx, "SELECT id, version, date_added, json FROM records WHERE collection = $1 AND id = ANY($2) ORDER BY id, version",
+		cw.collection, ids)
+	if err != nil {
+		return nil, err
 	}
-	var earlier, later *int64
-	if err := cw.tx.QueryRow(ctx, `SELECT
-		(SELECT date_added FROM records WHERE collection = $1 AND id = $2 AND version < $3 ORDER BY version DESC LIMIT 1),
-		(SELECT date_added FROM records WHERE collection = $1 AND id = $2 AND version > $3 ORDER BY version LIMIT 1)`,
-		cw.collection, obj.ID, version).Scan(&earlier, &later); err != nil {
-		return 0, 0, err
-	}
-	added = cw.allocate()
-	if _, err := cw.tx.Exec(ctx, `INSERT INTO records (collection, date_added, id, type, version, version_text, spec_version, is_first, is_last, json)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		cw.collection, added, obj.ID, obj.Type, version, obj.VersionText, obj.SpecVersion, earlier == nil, later == nil, obj.JSON); err != nil {
-		return 0, 0, err
-	}
-	// The versions this one displaces as first or last lose that flag.
-	if later == nil && earlier != nil {
-		if err := cw.setFlag(ctx, "is_last", *earlier, false); err != nil {
-			return 0, 0, err
+	known := map[string][]*version{}
+	var id string
+	var v version
+	_, err = pgx.ForEachRow(rows, []any{&id, &v.version, &v.added, &v.json}, func() error {
+		c := v
+		known[id] = append(known[id], &c)
+		v = version{}
+		return nil
+	})
+	return known, err
+}
+
+// place decides what one object does: nothing (its id and version are
+// there), or a new version with its flags, taking them from the versions
+// it displaces.
+func (cw *collectionWriter) place(p *pending, known map[string][]*version, obj storage.Object) (putOutcome, int64) {
+	v := micros(obj.Version)
+	vs := known[obj.ID]
+	i, found := slices.BinarySearchFunc(vs, v, func(x *version, t int64) int { return cmp.Compare(x.version, t) })
+	if found {
+		if storage.SameJSON(vs[i].json, obj.JSON) {
+			return putUnchanged, vs[i].added
 		}
+		return putConflict, vs[i].added
+	}
+	added := cw.allocate()
+	var earlier, later *version
+	if i > 0 {
+		earlier = vs[i-1]
+	}
+	if i < len(vs) {
+		later = vs[i]
+	}
+	row := []any{cw.collection, added, obj.ID, obj.Type, v, obj.VersionText, obj.SpecVersion, earlier == nil, later == nil, obj.JSON}
+	if later == nil && earlier != nil {
+		unflag(p, earlier, colLast)
 	}
 	if earlier == nil && later != nil {
-		if err := cw.setFlag(ctx, "is_first", *later, false); err != nil {
-			return 0, 0, err
-		}
+		unflag(p, later, colFirst)
 	}
-	for _, v := range storage.IndexValues(obj.Type, obj.JSON) {
-		if _, err := cw.tx.Exec(ctx, "INSERT INTO record_values (collection, value, date_added) VALUES ($1, $2, $3)",
-			cw.collection, v, added); err != nil {
-			return 0, 0, err
-		}
+	known[obj.ID] = slices.Insert(vs, i, &version{version: v, added: added, json: obj.JSON, row: row})
+	p.records = append(p.records, row)
+	for _, value := range storage.IndexValues(obj.Type, obj.JSON) {
+		p.values = append(p.values, []any{cw.collection, value, added})
 	}
-	return putAdded, added, nil
+	return putAdded, added
 }
+
+// unflag takes a first or last flag from a version: in its pending row,
+// or by an update of the stored one.
+func unflag(p *pending, v *version, col int) {
+	switch {
+	case v.row != nil:
+		v.row[col] = false
+	case col == colFirst:
+		p.notFirst = append(p.notFirst, v.added)
+	default:
+		p.notLast = append(p.notLast, v.added)
+	}
+}
+
+// flush sends a write's rows and flag changes: a few statements, whatever
+// the number of objects.
+func (cw *collectionWriter) flush(ctx context.Context, p *pending) error {
+	for _, u := range []struct {
+		column string
+		added  []int64
+	}{{"is_first", p.notFirst}, {"is_last", p.notLast}} {
+		if len(u.added) == 0 {
+			continue
+		}
+		if _, err := cw.tx.Exec(ctx, "UPDATE records SET "+u.column+" = false WHERE collection = $1 AND date_added = ANY($2)",
+			cw.collection, u.added); err != nil {
+			return err
+		}
+	}
+	if len(p.records) > 0 {
+		if _, err := cw.tx.CopyFrom(ctx, pgx.Identifier{"records"}, recordColumns, pgx.CopyFromRows(p.records)); err != nil {
+			return fmt.Errorf("copy records: %w", err)
+		}
+	}
+	if len(p.values) > 0 {
+		if _, err := cw.tx.CopyFrom(ctx, pgx.Identifier{"record_values"}, valueColumns, pgx.CopyFromRows(p.values)); err != nil {
+			return fmt.Errorf("copy values: %w", err)
+		}
+	}
+	return nil
+}
+
+// The columns of records and record_values rows, in the order the rows
+// hold them.
+var (
+	recordColumns = []string{"collection", "date_added", "id", "type", "version", "version_text", "spec_version", "is_first", "is_last", "json"}
+	valueColumns  = []string{"collection", "value", "date_added"}
+)
 
 // setFlag sets is_first or is_last of one record; column is one of those
 // two names, never the caller's input.

@@ -60,16 +60,13 @@ func (im *Importer) Record(ctx context.Context, collection string, r storage.Rec
 
 func (im *Importer) flush(ctx context.Context) error {
 	if len(im.records) > 0 {
-		if _, err := im.tx.CopyFrom(ctx, pgx.Identifier{"records"},
-			[]string{"collection", "date_added", "id", "type", "version", "version_text", "spec_version", "is_first", "is_last", "json"},
-			pgx.CopyFromRows(im.records)); err != nil {
+		if _, err := im.tx.CopyFrom(ctx, pgx.Identifier{"records"}, recordColumns, pgx.CopyFromRows(im.records)); err != nil {
 			return fmt.Errorf("copy records: %w", err)
 		}
 		im.records = im.records[:0]
 	}
 	if len(im.values) > 0 {
-		if _, err := im.tx.CopyFrom(ctx, pgx.Identifier{"record_values"}, []string{"collection", "value", "date_added"},
-			pgx.CopyFromRows(im.values)); err != nil {
+		if _, err := im.tx.CopyFrom(ctx, pgx.Identifier{"record_values"}, valueColumns, pgx.CopyFromRows(im.values)); err != nil {
 			return fmt.Errorf("copy values: %w", err)
 		}
 		im.values = im.values[:0]
