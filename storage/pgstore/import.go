@@ -8,6 +8,7 @@ import (
 
 	"github.com/gib-taxii/gib-taxii/storage"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // importBatch is how many rows the importer sends per COPY.
@@ -19,6 +20,7 @@ const importBatch = 5000
 // tokens and added_after bookmarks stay valid. Commit ends it; until
 // then, nothing is visible.
 type Importer struct {
+	pool    *pgxpool.Pool
 	tx      pgx.Tx
 	records [][]any
 	values  [][]any
@@ -40,7 +42,7 @@ func (s *Store) Import(ctx context.Context) (*Importer, error) {
 		_ = tx.Rollback(ctx)
 		return nil, errors.New("the database already holds objects: import into an empty one")
 	}
-	return &Importer{tx: tx}, nil
+	return &Importer{pool: s.pool, tx: tx}, nil
 }
 
 // Record adds one version.
@@ -113,13 +115,19 @@ func (im *Importer) PagingKey(ctx context.Context, key []byte) error {
 	return err
 }
 
-// Commit writes everything, or nothing on error.
+// Commit writes everything, or nothing on error, then has the planner
+// look at the new rows: without statistics it can pick plans that sort
+// a collection for a page.
 func (im *Importer) Commit(ctx context.Context) error {
 	if err := im.flush(ctx); err != nil {
 		_ = im.tx.Rollback(ctx)
 		return err
 	}
-	return im.tx.Commit(ctx)
+	if err := im.tx.Commit(ctx); err != nil {
+		return err
+	}
+	_, err := im.pool.Exec(ctx, "ANALYZE records, record_values")
+	return err
 }
 
 // Rollback abandons the import.

@@ -25,16 +25,14 @@ func (s *Store) Records(ctx context.Context, q storage.Query) (storage.Page, err
 	if len(q.SpecVersions) > 0 && !slices.Contains(q.SpecVersions, storage.SpecVersion) {
 		return storage.Page{}, nil // nothing else is ever stored
 	}
-	sql, args, ok := s.recordsQuery(q)
-	if !ok {
-		return storage.Page{}, nil
-	}
 	limit := q.Limit
 	if limit <= 0 || limit > s.maxLimit {
 		limit = s.maxLimit
 	}
-	args = append(args, limit+1)
-	sql += fmt.Sprintf(" ORDER BY date_added LIMIT $%d", len(args))
+	sql, args, ok := s.recordsQuery(q, limit+1)
+	if !ok {
+		return storage.Page{}, nil
+	}
 	rows, err := s.reads.Query(ctx, sql, args...)
 	if err != nil {
 		return storage.Page{}, fmt.Errorf("read collection %s: %w", q.Collection, err)
@@ -67,9 +65,12 @@ func (s *Store) Records(ctx context.Context, q storage.Query) (storage.Page, err
 	return page, nil
 }
 
-// recordsQuery builds the WHERE of a query; ok is false when it can match
-// nothing (every type or id given is malformed).
-func (s *Store) recordsQuery(q storage.Query) (string, []any, bool) {
+// recordsQuery builds a query's SQL; ok is false when it can match
+// nothing (every type or id given is malformed). Each type is its own
+// range scan of the (collection, type, date_added) index, merged by
+// date_added: one "type = ANY" scan would come out ordered by type and
+// need a sort of every match.
+func (s *Store) recordsQuery(q storage.Query, limit int) (string, []any, bool) {
 	cols := "date_added, id, version, version_text, spec_version, json"
 	if q.WithoutObjects {
 		cols = "date_added, id, version, version_text, spec_version, NULL::bytea"
@@ -80,12 +81,11 @@ func (s *Store) recordsQuery(q storage.Query) (string, []any, bool) {
 		args = append(args, v)
 		return fmt.Sprintf("$%d", len(args))
 	}
+	var types []string
 	if len(q.Types) > 0 {
-		types := filtered(q.Types, storage.IsType)
-		if len(types) == 0 {
+		if types = uniqueSorted(filtered(q.Types, storage.IsType)); len(types) == 0 {
 			return "", nil, false
 		}
-		where = append(where, "type = ANY("+arg(types)+")")
 	}
 	if len(q.IDs) > 0 {
 		ids := filtered(q.IDs, storage.IsID)
@@ -116,7 +116,22 @@ func (s *Store) recordsQuery(q storage.Query) (string, []any, bool) {
 		}
 		where = append(where, "("+strings.Join(any, " OR ")+")")
 	}
-	return "SELECT " + cols + " FROM records WHERE " + strings.Join(where, " AND "), args, true
+	lim := arg(limit)
+	if len(types) == 0 {
+		return "SELECT " + cols + " FROM records WHERE " + strings.Join(where, " AND ") + " ORDER BY date_added LIMIT " + lim, args, true
+	}
+	parts := make([]string, len(types))
+	for i, typ := range types {
+		parts[i] = "(SELECT " + cols + " FROM records WHERE " + strings.Join(where, " AND ") + " AND type = " + arg(typ) +
+			" ORDER BY date_added LIMIT " + lim + ")"
+	}
+	return "SELECT * FROM (" + strings.Join(parts, " UNION ALL ") + ") t ORDER BY date_added LIMIT " + lim, args, true
+}
+
+func uniqueSorted(values []string) []string {
+	out := slices.Clone(values)
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 func filtered(values []string, keep func(string) bool) []string {

@@ -89,3 +89,50 @@ func TestReadURLServesReads(t *testing.T) {
 	require.NoError(t, s.reads.QueryRow(ctx, "SHOW default_transaction_read_only").Scan(&readOnly))
 	require.Equal(t, "on", readOnly, "the reads' pool is the read-only one")
 }
+
+// Several processes' stores writing one collection at once (the ingest
+// leader, TAXII POSTs on every replica): every date_added is unique, and
+// reading by date_added meets each version once, in the order the
+// commits took their turn.
+func TestRacingWritersKeepDateAddedUnique(t *testing.T) {
+	b := newBackend(t)
+	const writers, batches, per = 4, 25, 5
+	errs := make(chan error, writers)
+	for w := range writers {
+		s := b.Open(t, storagetest.Options{})
+		go func() {
+			for i := range batches {
+				var objs []storage.Object
+				for j := range per {
+					objs = append(objs, storagetest.Object(t, "indicator", (w*batches+i)*per+j, storagetest.T0))
+				}
+				if _, err := s.Commit(context.Background(), storage.Batch{Writes: []storage.Write{{Collection: "c", Objects: objs}}}); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range writers {
+		require.NoError(t, <-errs)
+	}
+	s := b.Open(t, storagetest.Options{})
+	seen := map[string]bool{}
+	var last time.Time
+	q := storage.Query{Collection: "c", Limit: 7}
+	for {
+		p := storagetest.MustRecords(t, s, q)
+		for _, r := range p.Records {
+			require.False(t, seen[r.ID], "%s met twice", r.ID)
+			seen[r.ID] = true
+			require.True(t, r.DateAdded.After(last), "date_added increases")
+			last = r.DateAdded
+		}
+		if !p.More {
+			break
+		}
+		q.Resume = p.Next
+	}
+	require.Len(t, seen, writers*batches*per)
+}
