@@ -196,6 +196,11 @@ func (a *app) readiness(ctx context.Context) (map[string]ops.CollectionHealth, e
 	if _, err := a.store.Cursor(ctx, "readyz"); err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return nil, err
 	}
+	if p, ok := a.store.(interface{ Ping(context.Context) error }); ok {
+		if err := p.Ping(ctx); err != nil { // a read replica that stopped answering fails every page
+			return nil, err
+		}
+	}
 	live := map[string]ingest.State{}
 	if a.runner != nil {
 		live = a.runner.Health()

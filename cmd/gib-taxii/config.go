@@ -203,7 +203,8 @@ func parseConfig(raw []byte, getenv func(string) string) (Config, error) {
 }
 
 // applyEnv takes the URL, or the password, from the environment when set
-// there: a password belongs in a secret, not in the file.
+// there: a password belongs in a secret, not in the file. The password
+// goes into both the URL and the read replica's.
 func (p *postgresConfig) applyEnv(getenv func(string) string) error {
 	if v := getenv("GIB_TAXII_POSTGRES_URL"); v != "" {
 		p.URL = v
@@ -216,14 +217,22 @@ func (p *postgresConfig) applyEnv(getenv func(string) string) error {
 		}
 		password = strings.TrimSpace(string(raw))
 	}
-	if password == "" || p.URL == "" {
+	if password == "" {
 		return nil
 	}
-	u, err := url.Parse(p.URL)
-	if err != nil || u.User == nil {
-		return errors.New("storage.postgres.url: a password from the environment needs a URL of the form postgres://user@host/db")
+	for _, f := range []struct {
+		key string
+		url *string
+	}{{"storage.postgres.url", &p.URL}, {"storage.postgres.read_url", &p.ReadURL}} {
+		if *f.url == "" {
+			continue
+		}
+		u, err := url.Parse(*f.url)
+		if err != nil || u.User == nil {
+			return fmt.Errorf("%s: a password from the environment needs a URL of the form postgres://user@host/db", f.key)
+		}
+		u.User = url.UserPassword(u.User.Username(), password)
+		*f.url = u.String()
 	}
-	u.User = url.UserPassword(u.User.Username(), password)
-	p.URL = u.String()
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	gibtaxii "github.com/gib-taxii/gib-taxii"
 	"github.com/gib-taxii/gib-taxii/ingest"
 	"github.com/gib-taxii/gib-taxii/mapping"
+	"github.com/gib-taxii/gib-taxii/storage/pgstore"
 )
 
 // newRunner builds the ingest loops of the enabled Group-IB collections,
@@ -60,7 +61,22 @@ func runIngest(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	runner, err := newRunner(cfg, client, engine, store, log, nil)
+	var ingestStore ingest.Store = store
+	if pg, ok := store.(*pgstore.Store); ok {
+		// Replicas may be serving this database: ingest only as the leader.
+		lease, err := pg.TryLease(ctx)
+		if err != nil {
+			return fmt.Errorf("ingest: the ingest lease: %w", err)
+		}
+		if lease == nil {
+			return errors.New("ingest: another gib-taxii holds the ingest lease of this database (a serve replica ingests it)")
+		}
+		defer lease.Release()
+		fence := &leaderFence{store: pg}
+		fence.lease.Store(lease)
+		ingestStore = fence
+	}
+	runner, err := newRunner(cfg, client, engine, ingestStore, log, nil)
 	if err != nil {
 		return err
 	}

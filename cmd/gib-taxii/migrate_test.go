@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gib-taxii/gib-taxii/ingest"
 	"github.com/gib-taxii/gib-taxii/storage"
@@ -42,6 +43,21 @@ func TestMigrateToPostgres(t *testing.T) {
 	e, _, _ := testEnv("")
 	e.getenv = getenv
 	require.NoError(t, run(context.Background(), e, []string{"ingest", "--config", cfgPath, "--once"}))
+
+	// Before the move: a receipt, and the latest entry deleted, so that
+	// the collection's last date_added is one no record holds.
+	cfg0, err := loadConfig(cfgPath, getenv)
+	require.NoError(t, err)
+	pre, err := boltstore.Open(cfg0.Storage.Path, boltstore.Options{})
+	require.NoError(t, err)
+	ctx0 := context.Background()
+	_, err = pre.Commit(ctx0, storage.Batch{Receipt: &storage.Receipt{Key: "api/r1", Owner: "alice", Expires: time.Now().Add(time.Hour), JSON: []byte(`{"status":"complete"}`)}})
+	require.NoError(t, err)
+	before := allRecords(t, pre, testCollection)
+	deleted := before[len(before)-1]
+	_, err = pre.Delete(ctx0, storage.Deletion{Collection: testCollection, ID: deleted.ID})
+	require.NoError(t, err)
+	require.NoError(t, pre.Close())
 
 	raw, err := os.ReadFile(cfgPath)
 	require.NoError(t, err)
@@ -87,6 +103,34 @@ func TestMigrateToPostgres(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, string(a), string(b), "%s: ingest resumes where it was", c.Name)
 	}
+	r, err := dst.Receipt(ctx, "api/r1")
+	require.NoError(t, err)
+	assert.Equal(t, "alice", r.Owner)
+	// Every value the store answers lookups for came along.
+	checked := 0
+	for _, rec := range want {
+		for _, v := range storage.IndexValues(rec.ID[:strings.Index(rec.ID, "--")], rec.JSON) {
+			if checked++; checked > 200 {
+				break
+			}
+			a, err := src.ValueRecords(ctx, testCollection, v, 100)
+			require.NoError(t, err)
+			b, err := dst.ValueRecords(ctx, testCollection, v, 100)
+			require.NoError(t, err)
+			assert.Equal(t, len(a), len(b), "value %s", v)
+		}
+	}
+	require.Positive(t, checked)
+	// The next date_added follows the deleted entry's, never repeats it,
+	// even on a host whose clock is an hour behind.
+	behind, err := pgstore.Open(ctx, pgURL, pgstore.Options{Now: func() time.Time { return deleted.DateAdded.Add(-time.Hour) }})
+	require.NoError(t, err)
+	defer behind.Close()
+	res, err := behind.Commit(ctx, storage.Batch{Writes: []storage.Write{{Collection: testCollection, Report: true,
+		Objects: []storage.Object{mustParse(t, `{"type":"indicator","spec_version":"2.1","id":"indicator--8f0e2b4a-1c3d-4e5f-8a9b-0c1d2e3f4a5b","created":"2020-01-01T00:00:00.000Z","modified":"2020-01-01T00:00:00.000Z","pattern":"[ipv4-addr:value = '203.0.113.1']","pattern_type":"stix","valid_from":"2020-01-01T00:00:00Z"}`)}}}})
+	require.NoError(t, err)
+	assert.True(t, res.Reports[0][0].DateAdded.After(deleted.DateAdded), "after the deleted entry's %s", deleted.DateAdded)
+
 	a, err := src.CollectionIDs(ctx)
 	require.NoError(t, err)
 	b, err := dst.CollectionIDs(ctx)
@@ -96,4 +140,11 @@ func TestMigrateToPostgres(t *testing.T) {
 	require.NoError(t, src.Close())
 	err = run(context.Background(), e, []string{"migrate", "--config", pgCfg, "--to", "postgres"})
 	assert.ErrorContains(t, err, "already holds objects")
+}
+
+func mustParse(t *testing.T, raw string) storage.Object {
+	t.Helper()
+	o, err := storage.ParseObject([]byte(raw))
+	require.NoError(t, err)
+	return o
 }

@@ -6,13 +6,18 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -59,10 +64,54 @@ func freePort(t *testing.T) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
-// replica is one serve process on the shared database.
+// replica is one serve process on the shared database, with a count of
+// the ingest pages it committed (from its log).
 type replica struct {
 	base, ops string
 	stop      func(kill bool)
+	pages     *atomic.Int64
+}
+
+// startReplica runs `gib-taxii serve` until it answers, counting its
+// "page committed" log lines.
+func startReplica(t *testing.T, bin, cfgPath, base string) (stop func(kill bool), pages *atomic.Int64) {
+	t.Helper()
+	pages = &atomic.Int64{}
+	cmd := exec.Command(bin, "serve", "--config", cfgPath)
+	cmd.Env = childEnv()
+	cmd.Stdout = io.Discard
+	cmd.Stderr = &lineWriter{fn: func(line string) { // the log
+		if strings.Contains(line, `"msg":"page committed"`) {
+			pages.Add(1)
+		}
+	}}
+	require.NoError(t, cmd.Start())
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	for i := 0; ; i++ {
+		require.Less(t, i, 300, "serve did not answer within 30 s")
+		if res, err := http.Get(strings.TrimSuffix(base, "gib/") + "healthz"); err == nil {
+			res.Body.Close()
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	var once sync.Once
+	return func(kill bool) {
+		once.Do(func() {
+			sig := syscall.SIGTERM
+			if kill {
+				sig = syscall.SIGKILL
+			}
+			_ = cmd.Process.Signal(sig)
+			select {
+			case <-done:
+			case <-time.After(30 * time.Second):
+				_ = cmd.Process.Kill()
+				t.Error("serve did not stop")
+			}
+		})
+	}, pages
 }
 
 // writeReplicaConfig is the crash test's collections, on PostgreSQL, with
@@ -164,24 +213,30 @@ func TestReplicasFailover(t *testing.T) {
 		port, opsPort := freePort(t), freePort(t)
 		cfg := writeReplicaConfig(t, dir, fmt.Sprintf("replica%d", i), simURL, pgURL, port, opsPort)
 		base := fmt.Sprintf("http://127.0.0.1:%d/gib/", port)
-		r := replica{base: base, ops: fmt.Sprintf("http://127.0.0.1:%d", opsPort), stop: startServe(t, bin, cfg, base)}
+		stop, pages := startReplica(t, bin, cfg, base)
+		r := replica{base: base, ops: fmt.Sprintf("http://127.0.0.1:%d", opsPort), stop: stop, pages: pages}
 		t.Cleanup(func() { r.stop(true) })
 		replicas = append(replicas, r)
 	}
-	leader := waitForLeader(t, replicas, -1)
+	leader := waitForLeader(t, replicas)
 
-	// Kill the leader once some pages are in, while more are coming.
-	for i := 0; ; i++ {
-		require.Less(t, i, 600, "ingest did not start")
-		if n := len(walkRoundRobin(t, replicas, "indicators")); n >= 20 {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
+	// Kill the leader after its first pages, while most are still to come.
+	for i := 0; replicas[leader].pages.Load() < 3; i++ {
+		require.Less(t, i, 3000, "ingest did not start")
+		time.Sleep(10 * time.Millisecond)
 	}
 	replicas[leader].stop(true)
+	killedAfter := replicas[leader].pages.Load()
 	live := append(append([]replica(nil), replicas[:leader]...), replicas[leader+1:]...)
-	next := waitForLeader(t, live, leader)
-	t.Logf("replica %d led and was killed; replica %d took over", leader, next)
+	next := waitForLeader(t, live)
+	t.Logf("the leader was killed after %d pages; another replica took over", killedAfter)
+
+	// Meanwhile, walks round-robin meet no version twice.
+	for _, c := range crashTAXII[:2] {
+		for key, n := range walkRoundRobin(t, live, c.alias) {
+			require.Equal(t, 1, n, "%s: %s met twice while ingest wrote", c.alias, key)
+		}
+	}
 
 	// Wait for the rest of the feed, then compare.
 	deadline := time.Now().Add(3 * time.Minute)
@@ -220,11 +275,12 @@ func TestReplicasFailover(t *testing.T) {
 		assert.Empty(t, extra, "%s: not in the reference", c.alias)
 		t.Logf("%s: %d versions, each met once", c.alias, len(seen))
 	}
+	assert.Positive(t, live[next].pages.Load(), "the new leader committed pages of its own: the kill came mid-ingest")
 }
 
-// waitForLeader waits until exactly one replica leads (not skip), and
-// returns its index.
-func waitForLeader(t *testing.T, replicas []replica, skip int) int {
+// waitForLeader waits until exactly one replica leads, and returns its
+// index.
+func waitForLeader(t *testing.T, replicas []replica) int {
 	t.Helper()
 	for i := 0; i < 300; i++ {
 		leaders := []int{}

@@ -33,6 +33,12 @@ func (s *Store) Import(ctx context.Context) (*Importer, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Writers wait until the import ends: one starting meanwhile would
+	// give date_added values the import is about to use.
+	if _, err := tx.Exec(ctx, "LOCK TABLE records, collection_state IN EXCLUSIVE MODE"); err != nil {
+		_ = tx.Rollback(ctx)
+		return nil, err
+	}
 	var n int64
 	if err := tx.QueryRow(ctx, "SELECT count(*) FROM (SELECT 1 FROM records LIMIT 1) r").Scan(&n); err != nil {
 		_ = tx.Rollback(ctx)

@@ -57,3 +57,12 @@ CREATE TABLE IF NOT EXISTS collection_ids (
     key text PRIMARY KEY,
     id  text NOT NULL UNIQUE
 );
+
+-- The ingest lease's epoch: each new leader bumps it, and each of its
+-- commits reads it FOR SHARE, so a commit of a former leader either ends
+-- before the new leader starts or is refused.
+CREATE TABLE IF NOT EXISTS ingest_lease (
+    id    integer PRIMARY KEY CHECK (id = 1),
+    epoch bigint  NOT NULL
+);
+INSERT INTO ingest_lease (id, epoch) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;

@@ -28,7 +28,10 @@ import (
 )
 
 // SchemaVersion is the schema this code reads and writes.
-const SchemaVersion = 1
+//
+//	1: records, values, cursors, receipts, collection ids, meta
+//	2: the ingest lease's epoch, which fences a former leader's commits
+const SchemaVersion = 2
 
 //go:embed schema.sql
 var schemaSQL string
@@ -85,37 +88,40 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 			pool.Close()
 			return nil, fmt.Errorf("open postgres read replica: %w", err)
 		}
+		if err := s.reads.Ping(ctx); err != nil {
+			s.reads.Close()
+			pool.Close()
+			return nil, fmt.Errorf("open postgres read replica: %w", err)
+		}
 	}
 	return s, nil
 }
 
-// initialize applies the schema and reads (or makes) the paging key, in
-// one transaction under the schema lock.
+// initialize applies the schema where missing or older, refuses a newer
+// one, and reads (or makes) the paging key, in one transaction under the
+// schema lock. The DDL runs only when needed: CREATE INDEX IF NOT EXISTS
+// locks its table against writes even when the index is there, and a
+// replica starting must not stall the others.
 func (s *Store) initialize(ctx context.Context) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", schemaLock); err != nil {
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))", schemaLock); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, schemaSQL); err != nil {
-			return fmt.Errorf("apply schema: %w", err)
+		v, err := schemaOf(ctx, tx)
+		if err != nil {
+			return err
 		}
-		var raw []byte
-		err := tx.QueryRow(ctx, "SELECT value FROM gib_meta WHERE key = 'schema'").Scan(&raw)
-		switch {
-		case errors.Is(err, pgx.ErrNoRows):
-			if _, err := tx.Exec(ctx, "INSERT INTO gib_meta (key, value) VALUES ('schema', $1)", []byte(strconv.Itoa(SchemaVersion))); err != nil {
+		if v > SchemaVersion {
+			return fmt.Errorf("%w: database has schema %d, this gib-taxii reads up to %d; upgrade gib-taxii",
+				storage.ErrSchemaTooNew, v, SchemaVersion)
+		}
+		if v < SchemaVersion {
+			if _, err := tx.Exec(ctx, schemaSQL); err != nil {
+				return fmt.Errorf("apply schema: %w", err)
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO gib_meta (key, value) VALUES ('schema', $1)
+				ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, []byte(strconv.Itoa(SchemaVersion))); err != nil {
 				return err
-			}
-		case err != nil:
-			return err
-		default:
-			v, err := strconv.Atoi(string(raw))
-			if err != nil {
-				return fmt.Errorf("schema version %q: %w", raw, err)
-			}
-			if v > SchemaVersion {
-				return fmt.Errorf("%w: database has schema %d, this gib-taxii reads up to %d; upgrade gib-taxii",
-					storage.ErrSchemaTooNew, v, SchemaVersion)
 			}
 		}
 		key := make([]byte, 32)
@@ -127,6 +133,27 @@ func (s *Store) initialize(ctx context.Context) error {
 		}
 		return tx.QueryRow(ctx, "SELECT value FROM gib_meta WHERE key = 'paging_key'").Scan(&s.pagingKey)
 	})
+}
+
+// schemaOf is the database's schema version: 0 when it has none yet.
+func schemaOf(ctx context.Context, tx pgx.Tx) (int, error) {
+	var exists bool
+	if err := tx.QueryRow(ctx, "SELECT to_regclass('gib_meta') IS NOT NULL").Scan(&exists); err != nil || !exists {
+		return 0, err
+	}
+	var raw []byte
+	err := tx.QueryRow(ctx, "SELECT value FROM gib_meta WHERE key = 'schema'").Scan(&raw)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	v, err := strconv.Atoi(string(raw))
+	if err != nil {
+		return 0, fmt.Errorf("schema version %q: %w", raw, err)
+	}
+	return v, nil
 }
 
 // Close closes the pool. It is idempotent.
@@ -143,6 +170,20 @@ func (s *Store) Close() error {
 // PagingKey returns the secret next tokens are signed with: one per
 // database, so that a token minted by one replica is honoured by all.
 func (s *Store) PagingKey() []byte { return append([]byte(nil), s.pagingKey...) }
+
+// Ping checks that the primary and the read replica answer: /readyz
+// asks it, since a replica that stopped answering fails every page.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("postgres: %w", err)
+	}
+	if s.reads != s.pool {
+		if err := s.reads.Ping(ctx); err != nil {
+			return fmt.Errorf("postgres read replica: %w", err)
+		}
+	}
+	return nil
+}
 
 // Fault is nil: the database server, not this process, owns the data's
 // integrity (bbolt's store reports damage it found here).

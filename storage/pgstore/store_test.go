@@ -136,3 +136,30 @@ func TestRacingWritersKeepDateAddedUnique(t *testing.T) {
 	}
 	require.Len(t, seen, writers*batches*per)
 }
+
+// A database of a newer gib-taxii is refused before anything is written
+// to it; an older schema is brought up to date.
+func TestSchemaVersions(t *testing.T) {
+	b := newBackend(t)
+	ctx := context.Background()
+	s := b.Open(t, storagetest.Options{}).(*Store)
+	_, err := s.pool.Exec(ctx, "UPDATE gib_meta SET value = '99' WHERE key = 'schema'")
+	require.NoError(t, err)
+	_, err = s.pool.Exec(ctx, "DROP TABLE ingest_lease")
+	require.NoError(t, err)
+	_, err = Open(ctx, b.url, Options{})
+	require.ErrorIs(t, err, storage.ErrSchemaTooNew)
+	var lease *string
+	require.NoError(t, s.pool.QueryRow(ctx, "SELECT to_regclass('ingest_lease')::text").Scan(&lease))
+	require.Nil(t, lease, "nothing was created in the newer database")
+
+	_, err = s.pool.Exec(ctx, "UPDATE gib_meta SET value = '1' WHERE key = 'schema'")
+	require.NoError(t, err)
+	again, err := Open(ctx, b.url, Options{})
+	require.NoError(t, err)
+	defer again.Close()
+	l, err := again.TryLease(ctx)
+	require.NoError(t, err, "schema 2's lease table is there")
+	require.NotNil(t, l)
+	l.Release()
+}
