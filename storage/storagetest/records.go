@@ -235,6 +235,7 @@ func testZeroVersionIsNotAVersion(t *testing.T, b Backend) {
 }
 
 var recordsTests = []test{
+	{"RecordsEmit", testRecordsEmit},
 	{"RecordsVersionSelection", testRecordsVersionSelection},
 	{"RecordsAddedAfterIsExclusive", testRecordsAddedAfterIsExclusive},
 	{"RecordsPageBoundaries", testRecordsPageBoundaries},
@@ -243,4 +244,20 @@ var recordsTests = []test{
 	{"ObjectExists", testObjectExists},
 	{"RecordsIgnoreMalformedTypesAndIDs", testRecordsIgnoreMalformedTypesAndIDs},
 	{"ZeroVersionIsNotAVersion", testZeroVersionIsNotAVersion},
+}
+
+// Emit gets each returned record's JSON, in order, instead of a copy in
+// Record.JSON.
+func testRecordsEmit(t *testing.T, b Backend) {
+	s, _ := versionedStore(t, b)
+	all := MustRecords(t, s, storage.Query{Collection: "c1", Versions: storage.Versions{All: true}})
+	var emitted []string
+	page := MustRecords(t, s, storage.Query{Collection: "c1", Versions: storage.Versions{All: true}, Limit: 4,
+		Emit: func(json []byte) { emitted = append(emitted, string(json)) }})
+	require.Len(t, page.Records, 4)
+	require.Len(t, emitted, 4)
+	for i, r := range page.Records {
+		assert.Nil(t, r.JSON)
+		assert.Equal(t, string(all.Records[i].JSON), emitted[i])
+	}
 }
