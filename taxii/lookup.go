@@ -43,90 +43,107 @@ var (
 	typedValue = regexp.MustCompile(`^(?i:ip|domain|url|hash|md5|sha1|sha256|email|cve)\s*:\s*"?([^"]+)"?$`)
 )
 
+// lookupRequest is a parsed lookup.
+type lookupRequest struct {
+	q         string
+	localOnly bool
+	limit     int
+	keep      *collection // store=, or nil
+}
+
 // handleLookup serves GET /{api-root}/lookup/.
 func (s *Server) handleLookup(c echo.Context) error {
-	p := principalOf(c)
-	if p.user == nil {
-		return errUnauthorized
-	}
-	if !p.user.Lookup {
-		return errNoLookup
-	}
-	q := strings.TrimSpace(c.QueryParam("q"))
-	if q == "" || len(q) > maxLookupQuery {
-		return badRequest("q is required: an indicator value (198.51.100.7, evil.example, a hash, a CVE id), at most %d bytes", maxLookupQuery)
-	}
-	localOnly := false
-	switch v := c.QueryParam("local"); v {
-	case "":
-	case "only":
-		localOnly = true
-	default:
-		return badRequest("local=%q: the only value is local=only", v)
-	}
-	limit, err := s.lookupLimit(c.QueryParam("limit"))
+	req, err := s.parseLookup(c)
 	if err != nil {
 		return err
 	}
-	keep, err := s.lookupTarget(c, c.QueryParam("store"), localOnly)
-	if err != nil {
-		return err
-	}
-	objects, seen, err := s.localLookup(c, q, limit)
+	objects, seen, err := s.localLookup(c, req.q, req.limit)
 	if err != nil {
 		return err
 	}
 	h := c.Response().Header()
 	h.Set(headerLookupLocal, strconv.Itoa(len(objects)))
-	switch {
-	case localOnly:
+	if req.localOnly || s.cfg.Lookup == nil {
 		h.Set(headerLookupUpstream, "off")
-	case s.cfg.Lookup == nil:
-		h.Set(headerLookupUpstream, "off")
-	default:
-		res, err := s.cfg.Lookup.Lookup(c.Request().Context(), q)
-		var busy *lookup.BusyError
-		switch {
-		case errors.As(err, &busy):
-			h.Set(echo.HeaderRetryAfter, strconv.Itoa(int(max(busy.RetryAfter.Round(time.Second), time.Second)/time.Second)))
-			return &Error{Status: http.StatusServiceUnavailable, Title: "Group-IB busy",
-				Description: busy.Reason + "; retry later, or ask with local=only for what this server holds"}
-		case errors.Is(err, lookup.ErrBadQuery):
-			return badRequest("%v", err)
-		case err != nil && c.Request().Context().Err() != nil:
-			return err // the client left: nobody to answer
-		case err != nil:
-			// What this server holds is still an answer: the headers say
-			// the rest is missing.
-			s.log.Warn("lookup failed upstream", "error", err.Error())
-			h.Set(headerLookupUpstream, "error")
-			if keep != nil {
-				h.Set(headerLookupStored, "0")
-			}
-			c.Set(ctxObjects, len(objects))
-			return writeBundle(c, objects)
-		}
-		if keep != nil {
-			if err := s.keepFound(c, keep, res.Objects); err != nil {
-				return err
-			}
-		}
-		n := 0
-		for _, o := range res.Objects {
-			if k := o.ID + "@" + o.VersionText; !seen[k] {
-				seen[k] = true
-				objects = append(objects, o.JSON)
-				n++
-			}
-		}
-		if res.Cached {
-			h.Set(headerLookupUpstream, "cached "+strconv.Itoa(n))
-		} else {
-			h.Set(headerLookupUpstream, strconv.Itoa(n))
-		}
+	} else if objects, err = s.upstreamLookup(c, req, objects, seen); err != nil {
+		return err
 	}
 	c.Set(ctxObjects, len(objects))
 	return writeBundle(c, objects)
+}
+
+// parseLookup checks the caller's grant and reads the parameters.
+func (s *Server) parseLookup(c echo.Context) (lookupRequest, error) {
+	p := principalOf(c)
+	if p.user == nil {
+		return lookupRequest{}, errUnauthorized
+	}
+	if !p.user.Lookup {
+		return lookupRequest{}, errNoLookup
+	}
+	req := lookupRequest{q: strings.TrimSpace(c.QueryParam("q"))}
+	if req.q == "" || len(req.q) > maxLookupQuery {
+		return req, badRequest("q is required: an indicator value (198.51.100.7, evil.example, a hash, a CVE id), at most %d bytes", maxLookupQuery)
+	}
+	switch v := c.QueryParam("local"); v {
+	case "":
+	case "only":
+		req.localOnly = true
+	default:
+		return req, badRequest("local=%q: the only value is local=only", v)
+	}
+	var err error
+	if req.limit, err = s.lookupLimit(c.QueryParam("limit")); err != nil {
+		return req, err
+	}
+	req.keep, err = s.lookupTarget(c, c.QueryParam("store"), req.localOnly)
+	return req, err
+}
+
+// upstreamLookup asks Group-IB and adds what it returns to objects (each
+// version once), keeping it first when store= asks. A spent budget or a
+// 429 is a 503 with Retry-After; any other failure leaves the local
+// answer, with a header saying the rest is missing.
+func (s *Server) upstreamLookup(c echo.Context, req lookupRequest, objects [][]byte, seen map[string]bool) ([][]byte, error) {
+	h := c.Response().Header()
+	res, err := s.cfg.Lookup.Lookup(c.Request().Context(), req.q)
+	var busy *lookup.BusyError
+	switch {
+	case errors.As(err, &busy):
+		h.Set(echo.HeaderRetryAfter, strconv.Itoa(int(max(busy.RetryAfter.Round(time.Second), time.Second)/time.Second)))
+		return nil, &Error{Status: http.StatusServiceUnavailable, Title: "Group-IB busy",
+			Description: busy.Reason + "; retry later, or ask with local=only for what this server holds"}
+	case errors.Is(err, lookup.ErrBadQuery):
+		return nil, badRequest("%v", err)
+	case err != nil && c.Request().Context().Err() != nil:
+		return nil, err // the client left: nobody to answer
+	case err != nil:
+		s.log.Warn("lookup failed upstream", "error", err.Error())
+		h.Set(headerLookupUpstream, "error")
+		if req.keep != nil {
+			h.Set(headerLookupStored, "0")
+		}
+		return objects, nil
+	}
+	if req.keep != nil {
+		if err := s.keepFound(c, req.keep, res.Objects); err != nil {
+			return nil, err
+		}
+	}
+	n := 0
+	for _, o := range res.Objects {
+		if k := o.ID + "@" + o.VersionText; !seen[k] {
+			seen[k] = true
+			objects = append(objects, o.JSON)
+			n++
+		}
+	}
+	if res.Cached {
+		h.Set(headerLookupUpstream, "cached "+strconv.Itoa(n))
+	} else {
+		h.Set(headerLookupUpstream, strconv.Itoa(n))
+	}
+	return objects, nil
 }
 
 // lookupTarget resolves store=COLLECTION (id or alias): a collection of

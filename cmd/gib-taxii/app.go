@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gib-taxii/gib-taxii/ingest"
+	"github.com/gib-taxii/gib-taxii/mapping"
 	"github.com/gib-taxii/gib-taxii/ops"
 	"github.com/gib-taxii/gib-taxii/storage"
 	"github.com/gib-taxii/gib-taxii/storage/boltstore"
@@ -63,25 +64,10 @@ func openApp(cfg Config, log *slog.Logger) (*app, error) {
 	a := &app{cfg: cfg, log: log, store: store, metrics: ops.NewMetrics(cfg.Storage.Path)}
 	tc := cfg.taxiiConfig(store.PagingKey(), log.With("component", "taxii"))
 	tc.Metrics = a.metrics
-	// One Group-IB client for ingest and lookups: its rate limiter and its
-	// 429 pause are the credential's, whoever asks.
-	var client *ingest.Client
-	if cfg.GroupIB.hasCredentials() {
-		if client, err = groupIBClient(cfg, log); err != nil {
-			_ = store.Close()
-			return nil, err
-		}
-		svc, err := newLookupService(cfg, client, engine, 0)
-		if err != nil {
-			_ = store.Close()
-			return nil, err
-		}
-		tc.Lookup = svc
-		a.metrics.WatchLookups(func() ops.LookupStats {
-			st := svc.Stats()
-			return ops.LookupStats{Lookups: st.Lookups, CacheHits: st.CacheHits, Upstream: st.Upstream, Items: st.Items,
-				UpstreamSeconds: st.UpstreamTime.Seconds()}
-		})
+	client, err := a.groupIB(engine, &tc)
+	if err != nil {
+		_ = store.Close()
+		return nil, err
 	}
 	srv, err := taxii.New(tc, store)
 	if err != nil {
@@ -112,6 +98,30 @@ func openApp(cfg Config, log *slog.Logger) (*app, error) {
 		return nil, err
 	}
 	return a, nil
+}
+
+// groupIB builds the one Group-IB client of ingest and lookups (its rate
+// limiter and its 429 pause are the credential's, whoever asks) and the
+// lookup service of the TAXII server; nil without credentials.
+func (a *app) groupIB(engine *mapping.Engine, tc *taxii.Config) (*ingest.Client, error) {
+	if !a.cfg.GroupIB.hasCredentials() {
+		return nil, nil
+	}
+	client, err := groupIBClient(a.cfg, a.log)
+	if err != nil {
+		return nil, err
+	}
+	svc, err := newLookupService(a.cfg, client, engine, 0)
+	if err != nil {
+		return nil, err
+	}
+	tc.Lookup = svc
+	a.metrics.WatchLookups(func() ops.LookupStats {
+		st := svc.Stats()
+		return ops.LookupStats{Lookups: st.Lookups, CacheHits: st.CacheHits, Upstream: st.Upstream, Items: st.Items,
+			UpstreamSeconds: st.UpstreamTime.Seconds()}
+	})
+	return client, nil
 }
 
 // newHTTPServer applies the timeouts that keep slow or silent clients

@@ -20,89 +20,111 @@ import (
 	"github.com/google/uuid"
 )
 
+// lookupFlags are gib-taxii lookup's command line.
+type lookupFlags struct {
+	configPath, format, out, collection, id, keep, query string
+	maxItems                                             int
+}
+
+// one reports a lookup of one item by collection and id.
+func (f lookupFlags) one() bool { return f.collection != "" || f.id != "" }
+
+func parseLookupFlags(e env, args []string) (lookupFlags, error) {
+	fs := newFlags(e, "lookup", "--config FILE [--max-items N] [--format bundle|table] [-o FILE] [--store COLLECTION] QUERY | --collection C --id ID")
+	var f lookupFlags
+	fs.StringVar(&f.configPath, "config", "", "YAML config file (required: the Group-IB credentials and mapping)")
+	fs.IntVar(&f.maxItems, "max-items", 10, "items fetched per collection")
+	fs.StringVar(&f.format, "format", "bundle", "bundle (STIX 2.1) or table (a summary)")
+	fs.StringVar(&f.out, "o", "-", "output file; - is standard output")
+	fs.StringVar(&f.collection, "collection", "", "with --id: the Group-IB collection of one item")
+	fs.StringVar(&f.id, "id", "", "with --collection: the id of one item")
+	fs.StringVar(&f.keep, "store", "", "also add what was found to this TAXII collection (id or alias), as ingest would; serve must not be running")
+	if err := fs.Parse(args); err != nil {
+		return f, err
+	}
+	f.query = strings.Join(fs.Args(), " ")
+	switch {
+	case f.configPath == "":
+		fs.Usage()
+		return f, errors.New("lookup: --config is required")
+	case f.one() && (f.collection == "" || f.id == "" || f.query != ""):
+		fs.Usage()
+		return f, errors.New("lookup: --collection and --id go together, without a query")
+	case !f.one() && strings.TrimSpace(f.query) == "":
+		fs.Usage()
+		return f, errors.New("lookup: a query is required (a value such as 8.8.8.8, or field: \"value\" AND ...)")
+	case f.format != "bundle" && f.format != "table":
+		return f, fmt.Errorf("lookup: --format %q: bundle or table", f.format)
+	case f.maxItems < 1 || f.maxItems > 1000:
+		return f, errors.New("lookup: --max-items from 1 to 1000")
+	}
+	return f, nil
+}
+
 // runLookup asks Group-IB about one value (or one item) now, and prints
 // what it knows as a STIX 2.1 bundle or a summary.
 func runLookup(ctx context.Context, e env, args []string) error {
-	fs := newFlags(e, "lookup", "--config FILE [--max-items N] [--format bundle|table] [-o FILE] [--store COLLECTION] QUERY | --collection C --id ID")
-	configPath := fs.String("config", "", "YAML config file (required: the Group-IB credentials and mapping)")
-	maxItems := fs.Int("max-items", 10, "items fetched per collection")
-	format := fs.String("format", "bundle", "bundle (STIX 2.1) or table (a summary)")
-	out := fs.String("o", "-", "output file; - is standard output")
-	collection := fs.String("collection", "", "with --id: the Group-IB collection of one item")
-	id := fs.String("id", "", "with --collection: the id of one item")
-	keep := fs.String("store", "", "also add what was found to this TAXII collection (id or alias), as ingest would; serve must not be running")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	query := strings.Join(fs.Args(), " ")
-	one := *collection != "" || *id != ""
-	switch {
-	case *configPath == "":
-		fs.Usage()
-		return errors.New("lookup: --config is required")
-	case one && (*collection == "" || *id == "" || query != ""):
-		fs.Usage()
-		return errors.New("lookup: --collection and --id go together, without a query")
-	case !one && strings.TrimSpace(query) == "":
-		fs.Usage()
-		return errors.New("lookup: a query is required (a value such as 8.8.8.8, or field: \"value\" AND ...)")
-	case *format != "bundle" && *format != "table":
-		return fmt.Errorf("lookup: --format %q: bundle or table", *format)
-	case *maxItems < 1 || *maxItems > 1000:
-		return errors.New("lookup: --max-items from 1 to 1000")
-	}
-	cfg, err := loadConfig(*configPath, e.getenv)
+	f, err := parseLookupFlags(e, args)
 	if err != nil {
 		return err
 	}
-	if !cfg.GroupIB.hasCredentials() {
-		return errors.New("lookup: Group-IB credentials are required (groupib.username and api_key, or GIB_USERNAME and GIB_API_KEY)")
-	}
-	engine, err := loadCheckedMappings(cfg)
-	if err != nil {
-		return err
-	}
-	client, err := groupIBClient(cfg, newLogger(e.stderr, cfg.Log))
-	if err != nil {
-		return err
-	}
-	cfg.GroupIB.Lookup.MaxItems = *maxItems
-	// One command, one answer: it may wait for its budget, as a person
-	// at a terminal would rather wait than be told to.
-	svc, err := newLookupService(cfg, client, engine, time.Minute)
+	svc, err := lookupCommandService(e, f)
 	if err != nil {
 		return err
 	}
 	// The store first: if serve holds it, say so before any quota is spent.
 	var keepTo func([]storage.Object) error
-	if *keep != "" {
-		store, coll, err := openCollection(e, *configPath, *keep)
+	if f.keep != "" {
+		store, coll, err := openCollection(e, f.configPath, f.keep)
 		if err != nil {
-			return fmt.Errorf("lookup: --store %s: %w", *keep, err)
+			return fmt.Errorf("lookup: --store %s: %w", f.keep, err)
 		}
 		defer store.Close()
 		keepTo = func(found []storage.Object) error { return keepFound(e, store, coll, found) }
 	}
 	var res lookup.Result
-	if one {
-		res, err = svc.Item(ctx, *collection, *id)
+	if f.one() {
+		res, err = svc.Item(ctx, f.collection, f.id)
 	} else {
-		res, err = svc.Lookup(ctx, query)
+		res, err = svc.Lookup(ctx, f.query)
 	}
 	if err != nil {
 		return fmt.Errorf("lookup: %w", err)
 	}
 	if keepTo != nil {
 		if err := keepTo(res.Objects); err != nil {
-			return fmt.Errorf("lookup: --store %s: %w", *keep, err)
+			return fmt.Errorf("lookup: --store %s: %w", f.keep, err)
 		}
 	}
-	return writeOutput(e, *out, func(w io.Writer) error {
-		if *format == "table" {
+	return writeOutput(e, f.out, func(w io.Writer) error {
+		if f.format == "table" {
 			return writeLookupTable(w, res)
 		}
 		return writeLookupBundle(w, res)
 	})
+}
+
+// lookupCommandService builds the command's lookup service from the
+// config: it may wait for its budget, as a person at a terminal would
+// rather wait than be told to.
+func lookupCommandService(e env, f lookupFlags) (*lookup.Service, error) {
+	cfg, err := loadConfig(f.configPath, e.getenv)
+	if err != nil {
+		return nil, err
+	}
+	if !cfg.GroupIB.hasCredentials() {
+		return nil, errors.New("lookup: Group-IB credentials are required (groupib.username and api_key, or GIB_USERNAME and GIB_API_KEY)")
+	}
+	engine, err := loadCheckedMappings(cfg)
+	if err != nil {
+		return nil, err
+	}
+	client, err := groupIBClient(cfg, newLogger(e.stderr, cfg.Log))
+	if err != nil {
+		return nil, err
+	}
+	cfg.GroupIB.Lookup.MaxItems = f.maxItems
+	return newLookupService(cfg, client, engine, time.Minute)
 }
 
 // keepFound commits the objects found to a collection in one transaction,
