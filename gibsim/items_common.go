@@ -176,17 +176,6 @@ func objectOrLone(it *Item, objs []any) any {
 	return objs
 }
 
-// stableStrings returns n stable picks from values, without repeats when
-// n <= len(values).
-func stableStrings(it *Item, n int, values ...string) []string {
-	out := make([]string, 0, n)
-	start := it.Stable().IntN(len(values))
-	for i := range n {
-		out = append(out, values[(start+i)%len(values)])
-	}
-	return out
-}
-
 // cveID returns the id of vulnerability k of osi/vulnerability when it is a
 // CVE (see itemID), so threat cveLists point at vulnerabilities the
 // simulator also serves.

@@ -204,16 +204,6 @@ func evaluationProps(e *expr, item any) map[string]any {
 	return out
 }
 
-// sortedKeys is used for deterministic iteration.
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 func isContainer(typ string) bool { return typ == "report" || typ == "grouping" || typ == "note" }
 
 // finish validates every object and renders them, after the identity and

@@ -22,11 +22,6 @@ type origin struct {
 	gibID string
 }
 
-// within reports whether the origin lies in the element at prefix.
-func (o origin) within(prefix string) bool {
-	return o.at == prefix || strings.HasPrefix(o.at, prefix+"/")
-}
-
 // evalLocated is eval with the place of every value. Transforms are
 // applied to each value on its own, so that every result keeps the place
 // of the value it came from; those that act on the whole list (first,

@@ -242,8 +242,6 @@ func pmEndpoints() []*pmEndpoint {
 	}
 }
 
-func (ep *pmEndpoint) writes() bool { return ep.kind == pmPOST || ep.kind == pmDELETE }
-
 // pmExpect returns the status the server must answer, exactly, and the
 // statuses the checklist allows; the matrix checks that the first is one
 // of the second.

@@ -58,14 +58,6 @@ func typePrefix(typ string) []byte {
 	return append(k, 0)
 }
 
-// splitTypeKey undoes typeKey.
-func splitTypeKey(k []byte) (typ []byte, added stamp, ok bool) {
-	if len(k) < 10 || k[len(k)-9] != 0 {
-		return nil, 0, false
-	}
-	return k[:len(k)-9], stampAt(k[len(k)-8:]), true
-}
-
 // valueKey, the key of the values bucket, is <value> 0x00 <date_added>:
 // the records carrying a value sort together, oldest first. Values hold
 // no 0x00 (IndexValues text never does).
