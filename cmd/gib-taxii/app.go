@@ -212,7 +212,9 @@ func (a *app) readiness(ctx context.Context) (map[string]ops.CollectionHealth, e
 		}
 	}
 	live := map[string]ingest.State{}
-	if a.runner != nil {
+	if a.runner != nil && (a.fence == nil || a.fence.leading()) {
+		// A replica that does not lead reports the leader's progress, as
+		// stored, not what its own loops held when it last led.
 		live = a.runner.Health()
 	}
 	out := map[string]ops.CollectionHealth{}
