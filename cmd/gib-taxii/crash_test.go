@@ -246,16 +246,24 @@ func startSimProcess(t *testing.T, bin string) string {
 	return ""
 }
 
+// crashCollectionsYAML is the crash test's TAXII collections (the lines
+// under an API root's collections) and Group-IB collections (the lines
+// under groupib.collections).
+func crashCollectionsYAML() (taxii, gib string) {
+	var t, g strings.Builder
+	for _, c := range crashTAXII {
+		fmt.Fprintf(&t, "        - {id: %s, alias: %s, title: %s, sources: [%s]}\n", c.id, c.alias, c.alias, strings.Join(c.sources, ", "))
+	}
+	for _, n := range sortedKeys(crashGIB) {
+		fmt.Fprintf(&g, "    %s: %s\n", n, crashGIB[n])
+	}
+	return t.String(), g.String()
+}
+
 // writeCrashConfig writes the config of one run with its own store.
 func writeCrashConfig(t *testing.T, dir, name, simURL string) (cfgPath, storePath string) {
 	t.Helper()
-	var taxii, gib strings.Builder
-	for _, c := range crashTAXII {
-		fmt.Fprintf(&taxii, "        - {id: %s, alias: %s, title: %s, sources: [%s]}\n", c.id, c.alias, c.alias, strings.Join(c.sources, ", "))
-	}
-	for _, n := range sortedKeys(crashGIB) {
-		fmt.Fprintf(&gib, "    %s: %s\n", n, crashGIB[n])
-	}
+	taxii, gib := crashCollectionsYAML()
 	storePath = filepath.Join(dir, name+".db")
 	yaml := fmt.Sprintf(`storage: {path: %q}
 taxii:
@@ -271,7 +279,7 @@ taxii:
   burst: 100
   collections:
 %slog: {level: info, format: json}
-`, storePath, taxii.String(), simURL, gib.String())
+`, storePath, taxii, simURL, gib)
 	cfgPath = filepath.Join(dir, name+".yaml")
 	require.NoError(t, os.WriteFile(cfgPath, []byte(yaml), 0o600))
 	return cfgPath, storePath

@@ -181,9 +181,19 @@ func earlyStored(t *testing.T, bin, cfgPath, base string, posts []*crashPost) in
 // function: SIGKILL, or SIGTERM and a clean exit.
 func startServe(t *testing.T, bin, cfgPath, base string) (stop func(kill bool)) {
 	t.Helper()
+	return startServeLogging(t, bin, cfgPath, base, nil)
+}
+
+// startServeLogging is startServe with each line of serve's log handed
+// to onLog (when set) instead of the test's stderr.
+func startServeLogging(t *testing.T, bin, cfgPath, base string, onLog func(line string)) (stop func(kill bool)) {
+	t.Helper()
 	cmd := exec.Command(bin, "serve", "--config", cfgPath)
 	cmd.Env = childEnv()
 	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
+	if onLog != nil {
+		cmd.Stderr = &lineWriter{fn: onLog}
+	}
 	require.NoError(t, cmd.Start())
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()

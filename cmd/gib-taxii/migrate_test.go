@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gib-taxii/gib-taxii/ingest"
+	"github.com/gib-taxii/gib-taxii/internal/testkit"
 	"github.com/gib-taxii/gib-taxii/storage"
 	"github.com/gib-taxii/gib-taxii/storage/boltstore"
 	"github.com/gib-taxii/gib-taxii/storage/pgstore"
@@ -37,7 +38,7 @@ func allRecords(t *testing.T, s storage.Store, collection string) []storage.Reco
 // same cursors, collection ids and paging key (clients' next tokens and
 // bookmarks stay valid); a second run refuses to write over it.
 func TestMigrateToPostgres(t *testing.T) {
-	pgURL := pgTestSchema(t)
+	pgURL := testkit.PostgresSchema(t)
 	srv := startSim(t)
 	cfgPath, getenv := ingestConfig(t, srv.URL+"/api/v2/")
 	e, _, _ := testEnv("")

@@ -3,58 +3,22 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/gib-taxii/gib-taxii/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// pgTestSchema makes a PostgreSQL schema of its own for the test (dropped
-// after it) on the server of GIB_TAXII_TEST_POSTGRES, and returns a URL
-// using it; the test is skipped, saying so, without that variable.
-func pgTestSchema(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("GIB_TAXII_TEST_POSTGRES")
-	if base == "" {
-		t.Skip("GIB_TAXII_TEST_POSTGRES is not set: the PostgreSQL replica tests did not run")
-	}
-	ctx := context.Background()
-	schema := fmt.Sprintf("gibtest_replicas_%d_%x", time.Now().UnixNano(), rand.Uint32())
-	conn, err := pgx.Connect(ctx, base)
-	require.NoError(t, err)
-	_, err = conn.Exec(ctx, "CREATE SCHEMA "+schema)
-	require.NoError(t, err)
-	require.NoError(t, conn.Close(ctx))
-	t.Cleanup(func() {
-		if conn, err := pgx.Connect(ctx, base); err == nil {
-			_, _ = conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
-			_ = conn.Close(ctx)
-		}
-	})
-	u, err := url.Parse(base)
-	require.NoError(t, err)
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
 
 func freePort(t *testing.T) int {
 	t.Helper()
@@ -77,54 +41,19 @@ type replica struct {
 func startReplica(t *testing.T, bin, cfgPath, base string) (stop func(kill bool), pages *atomic.Int64) {
 	t.Helper()
 	pages = &atomic.Int64{}
-	cmd := exec.Command(bin, "serve", "--config", cfgPath)
-	cmd.Env = childEnv()
-	cmd.Stdout = io.Discard
-	cmd.Stderr = &lineWriter{fn: func(line string) { // the log
+	stop = startServeLogging(t, bin, cfgPath, base, func(line string) {
 		if strings.Contains(line, `"msg":"page committed"`) {
 			pages.Add(1)
 		}
-	}}
-	require.NoError(t, cmd.Start())
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	for i := 0; ; i++ {
-		require.Less(t, i, 300, "serve did not answer within 30 s")
-		if res, err := http.Get(strings.TrimSuffix(base, "gib/") + "healthz"); err == nil {
-			res.Body.Close()
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	var once sync.Once
-	return func(kill bool) {
-		once.Do(func() {
-			sig := syscall.SIGTERM
-			if kill {
-				sig = syscall.SIGKILL
-			}
-			_ = cmd.Process.Signal(sig)
-			select {
-			case <-done:
-			case <-time.After(30 * time.Second):
-				_ = cmd.Process.Kill()
-				t.Error("serve did not stop")
-			}
-		})
-	}, pages
+	})
+	return stop, pages
 }
 
 // writeReplicaConfig is the crash test's collections, on PostgreSQL, with
 // a reader and the operations port.
 func writeReplicaConfig(t *testing.T, dir, name, simURL, pgURL string, port, opsPort int) string {
 	t.Helper()
-	var taxii, gib strings.Builder
-	for _, c := range crashTAXII {
-		fmt.Fprintf(&taxii, "        - {id: %s, alias: %s, title: %s, sources: [%s]}\n", c.id, c.alias, c.alias, strings.Join(c.sources, ", "))
-	}
-	for _, n := range sortedKeys(crashGIB) {
-		fmt.Fprintf(&gib, "    %s: %s\n", n, crashGIB[n])
-	}
+	taxii, gib := crashCollectionsYAML()
 	yaml := fmt.Sprintf(`storage: {postgres: {url: %q}}
 taxii:
   listen: 127.0.0.1:%d
@@ -142,7 +71,7 @@ groupib:
   burst: 100
   collections:
 %slog: {level: info, format: json}
-`, pgURL, port, taxii.String(), analystHash(t), opsPort, simURL, gib.String())
+`, pgURL, port, taxii, analystHash(t), opsPort, simURL, gib)
 	path := filepath.Join(dir, name+".yaml")
 	require.NoError(t, os.WriteFile(path, []byte(yaml), 0o600))
 	return path
@@ -197,7 +126,7 @@ func walkRoundRobin(t *testing.T, replicas []replica, alias string) map[string]i
 // ingest --once into a bbolt file stores it, with no duplicate and no gap,
 // read by a client that pages round-robin across the replicas by next.
 func TestReplicasFailover(t *testing.T) {
-	pgURL := pgTestSchema(t)
+	pgURL := testkit.PostgresSchema(t)
 	bin := buildBinary(t)
 	dir := t.TempDir()
 

@@ -2,64 +2,20 @@ package pgstore
 
 import (
 	"context"
-	"fmt"
-	"math/rand/v2"
-	"os"
 	"testing"
 	"time"
 
+	"github.com/gib-taxii/gib-taxii/internal/testkit"
 	"github.com/gib-taxii/gib-taxii/storage"
 	"github.com/gib-taxii/gib-taxii/storage/storagetest"
-	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 )
-
-// testURL is the database the tests use, from GIB_TAXII_TEST_POSTGRES
-// (.ci/run sets it). Without it they are skipped, saying so.
-func testURL(t *testing.T) string {
-	url := os.Getenv("GIB_TAXII_TEST_POSTGRES")
-	if url == "" {
-		t.Skip("GIB_TAXII_TEST_POSTGRES is not set: the PostgreSQL store's tests did not run " +
-			"(e.g. GIB_TAXII_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/test)")
-	}
-	return url
-}
 
 // pgBackend is one PostgreSQL schema of its own, dropped after the test:
 // the conformance suite's stores, reopened there as often as asked.
 type pgBackend struct{ url string }
 
-func newBackend(t *testing.T) pgBackend {
-	url := testURL(t)
-	ctx := context.Background()
-	schema := fmt.Sprintf("gibtest_%d_%x", time.Now().UnixNano(), rand.Uint32())
-	conn, err := pgx.Connect(ctx, url)
-	require.NoError(t, err)
-	_, err = conn.Exec(ctx, "CREATE SCHEMA "+schema)
-	require.NoError(t, err)
-	require.NoError(t, conn.Close(ctx))
-	t.Cleanup(func() {
-		conn, err := pgx.Connect(ctx, url)
-		if err == nil {
-			_, _ = conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
-			_ = conn.Close(ctx)
-		}
-	})
-	sep := "?"
-	if containsQuery(url) {
-		sep = "&"
-	}
-	return pgBackend{url: url + sep + "search_path=" + schema}
-}
-
-func containsQuery(url string) bool {
-	for _, c := range url {
-		if c == '?' {
-			return true
-		}
-	}
-	return false
-}
+func newBackend(t *testing.T) pgBackend { return pgBackend{url: testkit.PostgresSchema(t)} }
 
 func (b pgBackend) Open(tb testing.TB, o storagetest.Options) storage.Store {
 	s, err := Open(context.Background(), b.url, Options{Now: o.Now, MaxLimit: o.MaxLimit})
@@ -70,7 +26,7 @@ func (b pgBackend) Open(tb testing.TB, o storagetest.Options) storage.Store {
 
 // The storage contract's conformance suite, on PostgreSQL.
 func TestConformance(t *testing.T) {
-	testURL(t)
+	testkit.PostgresSchema(t) // skips, saying so, without a server
 	storagetest.Run(t, func(t *testing.T) storagetest.Backend { return newBackend(t) })
 }
 
