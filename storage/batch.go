@@ -1,7 +1,8 @@
 package storage
 
 import (
-	"slices"
+	"errors"
+	"fmt"
 	"time"
 )
 
@@ -22,6 +23,22 @@ type Cursor struct {
 	// Update, if set, computes State inside the transaction from what the
 	// batch's writes did, so that totals kept in the cursor are exact.
 	Update func(CommitResult) ([]byte, error)
+}
+
+// StateAfter is the state a store commits for the cursor after a batch
+// whose writes did res: State, or what Update computes from res.
+func (c *Cursor) StateAfter(res CommitResult) ([]byte, error) {
+	if c.Source == "" {
+		return nil, errors.New("cursor: empty source")
+	}
+	if c.Update == nil {
+		return c.State, nil
+	}
+	state, err := c.Update(res)
+	if err != nil {
+		return nil, fmt.Errorf("cursor %s: %w", c.Source, err)
+	}
+	return state, nil
 }
 
 // Receipt is what one TAXII Add Objects request did (the TAXII status
@@ -94,7 +111,7 @@ func (d Deletion) Select(versions []time.Time) (doomed, kept []int) {
 	for i := range all {
 		all[i] = i
 	}
-	if len(d.SpecVersions) > 0 && !slices.Contains(d.SpecVersions, SpecVersion) {
+	if otherSpecsOnly(d.SpecVersions) {
 		return nil, all
 	}
 	v := d.Versions
@@ -110,4 +127,20 @@ func (d Deletion) Select(versions []time.Time) (doomed, kept []int) {
 		}
 	}
 	return doomed, kept
+}
+
+// BodyAfter checks the receipt and returns the JSON a store commits for
+// it after a batch whose writes did res: JSON, or what Build computes.
+func (r *Receipt) BodyAfter(res CommitResult) ([]byte, error) {
+	if r.Key == "" || len(r.Owner) > 255 {
+		return nil, errors.New("receipt: empty key or owner name over 255 bytes")
+	}
+	if r.Build == nil {
+		return r.JSON, nil
+	}
+	body, err := r.Build(res)
+	if err != nil {
+		return nil, fmt.Errorf("receipt %s: %w", r.Key, err)
+	}
+	return body, nil
 }

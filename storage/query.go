@@ -1,6 +1,10 @@
 package storage
 
-import "time"
+import (
+	"errors"
+	"slices"
+	"time"
+)
 
 // Versions selects which versions of each object a Query returns, per the
 // TAXII match[version] filter. The zero value means "last", the TAXII default.
@@ -79,4 +83,45 @@ type Collection struct {
 	Alias       string
 	Title       string
 	Description string
+}
+
+// Runnable returns an error for a query no store can run (no
+// collection), and reports with none a query that matches nothing: one
+// asking only for spec_versions other than 2.1, the only one stored.
+func (q Query) Runnable() (none bool, err error) {
+	if q.Collection == "" {
+		return false, errors.New("records: empty collection id")
+	}
+	return otherSpecsOnly(q.SpecVersions), nil
+}
+
+// otherSpecsOnly reports a spec_version filter that excludes 2.1, the only
+// spec_version stored: it selects nothing.
+func otherSpecsOnly(specs []string) bool {
+	return len(specs) > 0 && !slices.Contains(specs, SpecVersion)
+}
+
+// PageLimit is how many records a page holds: Limit, capped by max, and
+// max when Limit is not positive.
+func (q Query) PageLimit(max int) int {
+	if q.Limit <= 0 || q.Limit > max {
+		return max
+	}
+	return q.Limit
+}
+
+// From is the first date_added a query may return, in whole microseconds
+// (what stores keep): just after the later of AddedAfter and Resume. ok
+// is false when neither is set.
+func (q Query) From() (from time.Time, ok bool) {
+	after := q.AddedAfter
+	if !q.Resume.IsZero() && q.Resume.DateAdded.After(after) {
+		after = q.Resume.DateAdded
+	}
+	if after.IsZero() {
+		return time.Time{}, false
+	}
+	// added_after may carry nanoseconds: entries are whole microseconds,
+	// so "strictly after" starts at the next whole microsecond.
+	return after.Truncate(time.Microsecond).Add(time.Microsecond), true
 }

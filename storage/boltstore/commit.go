@@ -42,15 +42,9 @@ func putCursor(tx *bolt.Tx, c *storage.Cursor, res storage.CommitResult) error {
 	if c == nil {
 		return nil
 	}
-	if c.Source == "" {
-		return errors.New("cursor: empty source")
-	}
-	state := c.State
-	if c.Update != nil {
-		var err error
-		if state, err = c.Update(res); err != nil {
-			return fmt.Errorf("cursor %s: %w", c.Source, err)
-		}
+	state, err := c.StateAfter(res)
+	if err != nil {
+		return err
 	}
 	return tx.Bucket(bucketIngest).Put([]byte(c.Source), state)
 }

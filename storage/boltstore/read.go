@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/gib-taxii/gib-taxii/storage"
 	bolt "go.etcd.io/bbolt"
@@ -22,11 +20,8 @@ func (s *Store) Records(ctx context.Context, q storage.Query) (storage.Page, err
 	if err := ctx.Err(); err != nil {
 		return storage.Page{}, err
 	}
-	if q.Collection == "" {
-		return storage.Page{}, errors.New("records: empty collection id")
-	}
-	if len(q.SpecVersions) > 0 && !slices.Contains(q.SpecVersions, storage.SpecVersion) {
-		return storage.Page{}, nil // nothing else is ever stored
+	if none, err := q.Runnable(); none || err != nil {
+		return storage.Page{}, err
 	}
 	var page storage.Page
 	err := s.view(func(tx *bolt.Tx) error {
@@ -83,11 +78,8 @@ func (s *Store) newReader(tx *bolt.Tx, q storage.Query) *reader {
 	if records == nil || ids == nil {
 		return nil
 	}
-	r := &reader{q: q, records: records, ids: ids, limit: q.Limit, budget: s.budget,
+	r := &reader{q: q, records: records, ids: ids, limit: q.PageLimit(s.maxLimit), budget: s.budget,
 		from: lowerBound(q), types: setOf(q.Types), specs: setOf(q.SpecVersions)}
-	if r.limit <= 0 || r.limit > s.maxLimit {
-		r.limit = s.maxLimit
-	}
 	if len(q.Versions.At) > 0 {
 		r.at = make(map[stamp]bool, len(q.Versions.At))
 		for _, t := range q.Versions.At {
@@ -108,22 +100,12 @@ func (s *Store) newReader(tx *bolt.Tx, q storage.Query) *reader {
 	return r
 }
 
-// lowerBound is the first date_added a query may return: just after the
-// later of added_after and the resume position.
+// lowerBound is the first date_added a query may return, as a stamp.
 func lowerBound(q storage.Query) stamp {
-	var after time.Time
-	if !q.AddedAfter.IsZero() {
-		after = q.AddedAfter
+	if from, ok := q.From(); ok {
+		return stampOf(from)
 	}
-	if !q.Resume.IsZero() && q.Resume.DateAdded.After(after) {
-		after = q.Resume.DateAdded
-	}
-	if after.IsZero() {
-		return 0
-	}
-	// added_after may carry nanoseconds: entries are whole microseconds,
-	// so "strictly after" starts at the next whole microsecond.
-	return stampOf(after.Truncate(time.Microsecond)) + 1
+	return 0
 }
 
 func setOf(values []string) map[string]bool {

@@ -2,7 +2,6 @@ package boltstore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/gib-taxii/gib-taxii/storage"
@@ -20,15 +19,9 @@ func (s *Store) putReceipt(tx *bolt.Tx, r *storage.Receipt, res storage.CommitRe
 	if r == nil {
 		return nil
 	}
-	if r.Key == "" || len(r.Owner) > 255 {
-		return errors.New("receipt: empty key or owner name over 255 bytes")
-	}
-	body := r.JSON
-	if r.Build != nil {
-		var err error
-		if body, err = r.Build(res); err != nil {
-			return fmt.Errorf("receipt %s: %w", r.Key, err)
-		}
+	body, err := r.BodyAfter(res)
+	if err != nil {
+		return err
 	}
 	receipts, err := tx.CreateBucketIfNotExists(bucketReceipts)
 	if err != nil {

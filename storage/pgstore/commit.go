@@ -56,17 +56,11 @@ func putCursor(ctx context.Context, tx pgx.Tx, c *storage.Cursor, res storage.Co
 	if c == nil {
 		return nil
 	}
-	if c.Source == "" {
-		return errors.New("cursor: empty source")
+	state, err := c.StateAfter(res)
+	if err != nil {
+		return err
 	}
-	state := c.State
-	if c.Update != nil {
-		var err error
-		if state, err = c.Update(res); err != nil {
-			return fmt.Errorf("cursor %s: %w", c.Source, err)
-		}
-	}
-	_, err := tx.Exec(ctx, "INSERT INTO cursors (source, state) VALUES ($1, $2) ON CONFLICT (source) DO UPDATE SET state = EXCLUDED.state",
+	_, err = tx.Exec(ctx, "INSERT INTO cursors (source, state) VALUES ($1, $2) ON CONFLICT (source) DO UPDATE SET state = EXCLUDED.state",
 		c.Source, state)
 	return err
 }
@@ -299,15 +293,9 @@ func (s *Store) putReceipt(ctx context.Context, tx pgx.Tx, r *storage.Receipt, r
 	if r == nil {
 		return nil
 	}
-	if r.Key == "" || len(r.Owner) > 255 {
-		return errors.New("receipt: empty key or owner name over 255 bytes")
-	}
-	body := r.JSON
-	if r.Build != nil {
-		var err error
-		if body, err = r.Build(res); err != nil {
-			return fmt.Errorf("receipt %s: %w", r.Key, err)
-		}
+	body, err := r.BodyAfter(res)
+	if err != nil {
+		return err
 	}
 	if err := pruneReceipts(ctx, tx, micros(s.now())); err != nil {
 		return err

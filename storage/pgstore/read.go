@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/gib-taxii/gib-taxii/storage"
 	"github.com/jackc/pgx/v5"
@@ -19,16 +18,10 @@ func (s *Store) Records(ctx context.Context, q storage.Query) (storage.Page, err
 	if err := ctx.Err(); err != nil {
 		return storage.Page{}, err
 	}
-	if q.Collection == "" {
-		return storage.Page{}, errors.New("records: empty collection id")
+	if none, err := q.Runnable(); none || err != nil {
+		return storage.Page{}, err
 	}
-	if len(q.SpecVersions) > 0 && !slices.Contains(q.SpecVersions, storage.SpecVersion) {
-		return storage.Page{}, nil // nothing else is ever stored
-	}
-	limit := q.Limit
-	if limit <= 0 || limit > s.maxLimit {
-		limit = s.maxLimit
-	}
+	limit := q.PageLimit(s.maxLimit)
 	sql, args, ok := s.recordsQuery(q, limit+1)
 	if !ok {
 		return storage.Page{}, nil
@@ -144,17 +137,12 @@ func filtered(values []string, keep func(string) bool) []string {
 	return out
 }
 
-// lowerBound is the first date_added a query may return: just after the
-// later of added_after and the resume position, in whole microseconds.
+// lowerBound is the first date_added a query may return, in microseconds.
 func lowerBound(q storage.Query) int64 {
-	after := q.AddedAfter
-	if !q.Resume.IsZero() && q.Resume.DateAdded.After(after) {
-		after = q.Resume.DateAdded
+	if from, ok := q.From(); ok {
+		return micros(from)
 	}
-	if after.IsZero() {
-		return -1 << 62
-	}
-	return micros(after.Truncate(time.Microsecond)) + 1
+	return -1 << 62
 }
 
 // ObjectExists reports whether any version of the object is in the collection.
