@@ -174,14 +174,21 @@ type pending struct {
 }
 
 // storedVersions reads every stored version of the write's objects, by
-// id, oldest first: one query for the whole write.
+// id, oldest first: one query for the whole write, with the JSON of the
+// versions the write also holds.
 func (cw *collectionWriter) storedVersions(ctx context.Context, objs []storage.Object) (map[string][]*version, error) {
-	ids := make([]string, 0, len(objs))
-	for _, o := range objs {
-		ids = append(ids, o.ID)
+	ids, versions := make([]string, len(objs)), make([]int64, len(objs))
+	for i, o := range objs {
+		ids[i], versions[i] = o.ID, micros(o.Version)
 	}
-	rows, err := cw.tx.Query(ctx, "SELECT id, version, date_added, json FROM records WHERE collection = $1 AND id = ANY($2) ORDER BY id, version",
-		cw.collection, ids)
+	// The bytes only of the versions the write brings again (to tell a
+	// re-send from a conflict): an updated object's older versions are
+	// needed for their order alone.
+	rows, err := cw.tx.Query(ctx, `SELECT r.id, r.version, r.date_added, CASE WHEN w.id IS NULL THEN NULL ELSE r.json END
+		FROM records r LEFT JOIN (SELECT DISTINCT * FROM unnest($2::text[], $3::bigint[]) AS u(id, version)) w
+			ON w.id = r.id AND w.version = r.version
+		WHERE r.collection = $1 AND r.id = ANY($2) ORDER BY r.id, r.version`,
+		cw.collection, ids, versions)
 	if err != nil {
 		return nil, err
 	}
