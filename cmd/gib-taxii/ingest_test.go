@@ -54,6 +54,14 @@ log: {level: warn}
 	return path, func(k string) string { return secrets[k] }
 }
 
+// ingestOnce runs `gib-taxii ingest --once` in-process, which must succeed.
+func ingestOnce(t *testing.T, cfgPath string, getenv func(string) string) {
+	t.Helper()
+	e, _, _ := testEnv("")
+	e.getenv = getenv
+	require.NoError(t, run(context.Background(), e, []string{"ingest", "--config", cfgPath, "--once"}))
+}
+
 func startSim(t *testing.T) *httptest.Server {
 	sim := gibsim.New(gibsim.Config{Seed: 11, Items: 40, Drift: 0.2, Collections: []string{"ioc/common", "malware/cnc"}})
 	srv := httptest.NewServer(sim.Handler())
@@ -98,9 +106,7 @@ func TestIngestOnceAndStatus(t *testing.T) {
 func TestServeIngestsAndServes(t *testing.T) {
 	srv := startSim(t)
 	cfgPath, getenv := ingestConfig(t, srv.URL+"/api/v2/")
-	e, _, _ := testEnv("")
-	e.getenv = getenv
-	require.NoError(t, run(context.Background(), e, []string{"ingest", "--config", cfgPath, "--once"}))
+	ingestOnce(t, cfgPath, getenv)
 	once, err := loadConfig(cfgPath, getenv)
 	require.NoError(t, err)
 	want := storedCount(t, once.Storage.Path)

@@ -115,9 +115,7 @@ func TestLookupMapsLikeIngest(t *testing.T) {
 	sim, _, cfgPath, getenv := lookupSetup(t, "")
 	value, colls := sharedAddress(t, sim)
 
-	e, _, _ := testEnv("")
-	e.getenv = getenv
-	require.NoError(t, run(context.Background(), e, []string{"ingest", "--config", cfgPath, "--once"}))
+	ingestOnce(t, cfgPath, getenv)
 	stored := storedObjects(t, filepath.Join(filepath.Dir(cfgPath), "store.db"))
 
 	b := runLookupBundle(t, cfgPath, getenv, value)
@@ -198,9 +196,7 @@ func storedObjects(t *testing.T, path string) map[string]string {
 // serveLookups ingests the simulated collections once, then serves the
 // config in-process; it returns the server's base URL.
 func serveLookups(t *testing.T, cfgPath string, getenv func(string) string) string {
-	e, _, _ := testEnv("")
-	e.getenv = getenv
-	require.NoError(t, run(context.Background(), e, []string{"ingest", "--config", cfgPath, "--once"}))
+	ingestOnce(t, cfgPath, getenv)
 	cfg, err := loadConfig(cfgPath, getenv)
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())

@@ -41,9 +41,7 @@ func TestMigrateToPostgres(t *testing.T) {
 	pgURL := testkit.PostgresSchema(t)
 	srv := startSim(t)
 	cfgPath, getenv := ingestConfig(t, srv.URL+"/api/v2/")
-	e, _, _ := testEnv("")
-	e.getenv = getenv
-	require.NoError(t, run(context.Background(), e, []string{"ingest", "--config", cfgPath, "--once"}))
+	ingestOnce(t, cfgPath, getenv)
 
 	// Before the move: a receipt, and the latest entry deleted, so that
 	// the collection's last date_added is one no record holds.
