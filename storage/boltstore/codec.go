@@ -23,21 +23,28 @@ func stampAt(b []byte) stamp { return stamp(binary.BigEndian.Uint64(b)) }
 // marking definitions): the zero time.
 var unversioned = stampOf(time.Time{})
 
-// idKey, the key of the ids bucket, is <stix-id> 0x00 <version>. The
-// terminator keeps one id from prefix-matching a longer one, and the
-// versions of an object sort together oldest first.
-func idKey(id string, version stamp) []byte {
-	k := make([]byte, 0, len(id)+9)
-	k = append(k, id...)
-	k = append(k, 0)
-	return version.appendTo(k)
-}
+// The three index buckets share one key shape: <text> 0x00 <stamp>. The
+// terminator keeps one text from prefix-matching a longer one, and the
+// keys of one text sort together by stamp. Texts hold no 0x00 (STIX ids
+// and types cannot; IndexValues drops values that would).
+//
+//	ids:    <stix-id> 0x00 <version>
+//	types:  <type> 0x00 <date_added>
+//	values: <indicator value> 0x00 <date_added>
 
-func idPrefix(id string) []byte {
-	k := make([]byte, 0, len(id)+1)
-	k = append(k, id...)
+// textPrefix is <text> 0x00, with room for the stamp after it.
+func textPrefix(text string) []byte {
+	k := make([]byte, 0, len(text)+9)
+	k = append(k, text...)
 	return append(k, 0)
 }
+
+func idKey(id string, version stamp) []byte  { return version.appendTo(textPrefix(id)) }
+func typeKey(typ string, added stamp) []byte { return added.appendTo(textPrefix(typ)) }
+func valueKey(value string, at stamp) []byte { return at.appendTo(textPrefix(value)) }
+func idPrefix(id string) []byte              { return textPrefix(id) }
+func typePrefix(typ string) []byte           { return textPrefix(typ) }
+func valuePrefix(value string) []byte        { return textPrefix(value) }
 
 // splitIDKey undoes idKey.
 func splitIDKey(k []byte) (id []byte, version stamp, ok bool) {
@@ -45,30 +52,6 @@ func splitIDKey(k []byte) (id []byte, version stamp, ok bool) {
 		return nil, 0, false
 	}
 	return k[:len(k)-9], stampAt(k[len(k)-8:]), true
-}
-
-// typeKey, the key of the types bucket, is <type> 0x00 <date_added>.
-func typeKey(typ string, added stamp) []byte {
-	return added.appendTo(typePrefix(typ))
-}
-
-func typePrefix(typ string) []byte {
-	k := make([]byte, 0, len(typ)+9)
-	k = append(k, typ...)
-	return append(k, 0)
-}
-
-// valueKey, the key of the values bucket, is <value> 0x00 <date_added>:
-// the records carrying a value sort together, oldest first. Values hold
-// no 0x00 (IndexValues text never does).
-func valueKey(value string, added stamp) []byte {
-	return added.appendTo(valuePrefix(value))
-}
-
-func valuePrefix(value string) []byte {
-	k := make([]byte, 0, len(value)+9)
-	k = append(k, value...)
-	return append(k, 0)
 }
 
 // typeOfID is the type part of a STIX id ("indicator" of "indicator--…").
